@@ -12,13 +12,7 @@ export interface MimecastErrorDetail {
 }
 
 export type MimecastErrorKind =
-  | "rate-limited"
-  | "transient"
-  | "permanent"
-  | "auth"
-  | "expired-url"
-  | "bad-response"
-  | "configuration";
+  "rate-limited" | "transient" | "permanent" | "auth" | "expired-url" | "bad-response" | "configuration";
 
 export abstract class MimecastError extends Error {
   abstract readonly kind: MimecastErrorKind;
@@ -44,7 +38,12 @@ export class MimecastRateLimitedError extends MimecastError {
     readonly retryAt: number,
     details: MimecastErrorDetail[] = [],
   ) {
-    super(`Mimecast rate limit reached on ${path}; retry at ${new Date(retryAt).toISOString()}`, path, 429, details);
+    super(
+      `Mimecast rate limit reached on ${path}; retry at ${new Date(retryAt).toISOString()}`,
+      path,
+      429,
+      details,
+    );
   }
 }
 
@@ -79,8 +78,10 @@ export class MimecastConfigurationError extends MimecastError {
 }
 
 export const isMimecastError = (e: unknown): e is MimecastError => e instanceof MimecastError;
-export const isRateLimited = (e: unknown): e is MimecastRateLimitedError => e instanceof MimecastRateLimitedError;
+export const isRateLimited = (e: unknown): e is MimecastRateLimitedError =>
+  e instanceof MimecastRateLimitedError;
 export const isTransient = (e: unknown): e is MimecastTransientError => e instanceof MimecastTransientError;
 export const isPermanent = (e: unknown): e is MimecastPermanentError => e instanceof MimecastPermanentError;
 export const isAuthError = (e: unknown): e is MimecastAuthError => e instanceof MimecastAuthError;
-export const isExpiredUrl = (e: unknown): e is MimecastExpiredUrlError => e instanceof MimecastExpiredUrlError;
+export const isExpiredUrl = (e: unknown): e is MimecastExpiredUrlError =>
+  e instanceof MimecastExpiredUrlError;

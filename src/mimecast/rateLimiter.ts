@@ -1,0 +1,191 @@
+import type { Clock } from "../shared/clock";
+import { headerText } from "./responses";
+
+/**
+ * One rate limiter per Mimecast application (client id / app id), shared by every feed in the process.
+ *
+ * - It learns from `X-RateLimit-Limit/-Remaining/-Reset` (Reset is **milliseconds** until a request is
+ *   added back, per Mimecast's rate-limiting page). `Remaining: 0` pauses that API function until the reset.
+ * - A 429 pauses the *whole application* until the reset: Mimecast says the application "should not send a
+ *   request to the API for at least" X-RateLimit-Reset.
+ * - Optional client-side budgets per family (`n` requests per `windowMs`, fixed window) keep a backfill from
+ *   ever reaching the server's quota.
+ * - `check()` returns the wait as a value so an orchestrator can sleep on a durable timer instead of
+ *   holding a function execution.
+ */
+export interface Budget {
+  requests: number;
+  windowMs: number;
+}
+
+export type RateDecision = { kind: "ready" } | { kind: "wait"; until: number; reason: string };
+
+export interface RateLimitSnapshot {
+  applicationPausedUntil?: number;
+  families: Record<string, { pausedUntil?: number; limit?: number; remaining?: number; used?: number }>;
+}
+
+interface FamilyState {
+  pausedUntil: number;
+  limit?: number;
+  remaining?: number;
+  windowStart: number;
+  usedInWindow: number;
+}
+
+export class RateLimiter {
+  private applicationPausedUntil = 0;
+  private readonly families = new Map<string, FamilyState>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly budgets: Record<string, Budget> = {},
+  ) {}
+
+  private family(name: string): FamilyState {
+    let state = this.families.get(name);
+    if (!state) {
+      state = { pausedUntil: 0, windowStart: this.clock.now(), usedInWindow: 0 };
+      this.families.set(name, state);
+    }
+    return state;
+  }
+
+  private budgetFor(family: string): Budget | undefined {
+    return this.budgets[family] ?? this.budgets["default"];
+  }
+
+  /** May a request to `family` go now? Pure read: does not consume budget. */
+  check(family: string): RateDecision {
+    const now = this.clock.now();
+    if (this.applicationPausedUntil > now) {
+      return {
+        kind: "wait",
+        until: this.applicationPausedUntil,
+        reason: "Mimecast answered 429 for this application",
+      };
+    }
+    const state = this.family(family);
+    if (state.pausedUntil > now) {
+      return { kind: "wait", until: state.pausedUntil, reason: `quota for ${family} exhausted` };
+    }
+    const budget = this.budgetFor(family);
+    if (budget) {
+      if (now - state.windowStart >= budget.windowMs) return { kind: "ready" };
+      if (state.usedInWindow >= budget.requests) {
+        return {
+          kind: "wait",
+          until: state.windowStart + budget.windowMs,
+          reason: `client budget for ${family}`,
+        };
+      }
+    }
+    return { kind: "ready" };
+  }
+
+  /** Like `check`, but consumes one unit of the client-side budget when ready. */
+  acquire(family: string): RateDecision {
+    const decision = this.check(family);
+    if (decision.kind === "wait") return decision;
+    const budget = this.budgetFor(family);
+    if (budget) {
+      const state = this.family(family);
+      const now = this.clock.now();
+      if (now - state.windowStart >= budget.windowMs) {
+        state.windowStart = now;
+        state.usedInWindow = 0;
+      }
+      state.usedInWindow += 1;
+    }
+    return decision;
+  }
+
+  /** Learn from a response's headers (any status). */
+  observe(family: string, status: number, headers: Record<string, unknown>): void {
+    const now = this.clock.now();
+    const state = this.family(family);
+    const limit = headerInt(headers, "x-ratelimit-limit");
+    const remaining = headerInt(headers, "x-ratelimit-remaining");
+    const resetMs = headerInt(headers, "x-ratelimit-reset");
+    if (limit !== undefined) state.limit = limit;
+    if (remaining !== undefined) state.remaining = remaining;
+    if (status === 429) {
+      const waitMs = resetMs ?? retryAfterMs(headers, now) ?? DEFAULT_429_PAUSE_MS;
+      this.applicationPausedUntil = Math.max(this.applicationPausedUntil, now + waitMs);
+      state.pausedUntil = Math.max(state.pausedUntil, now + waitMs);
+    } else if (remaining === 0 && resetMs !== undefined) {
+      state.pausedUntil = Math.max(state.pausedUntil, now + resetMs);
+    }
+  }
+
+  /** When requests to `family` may resume, or undefined when they may go now. */
+  pausedUntil(family: string): number | undefined {
+    const decision = this.check(family);
+    return decision.kind === "wait" ? decision.until : undefined;
+  }
+
+  snapshot(): RateLimitSnapshot {
+    const now = this.clock.now();
+    const families: RateLimitSnapshot["families"] = {};
+    for (const [name, s] of this.families) {
+      families[name] = {
+        ...(s.pausedUntil > now ? { pausedUntil: s.pausedUntil } : {}),
+        ...(s.limit !== undefined ? { limit: s.limit } : {}),
+        ...(s.remaining !== undefined ? { remaining: s.remaining } : {}),
+        used: s.usedInWindow,
+      };
+    }
+    return {
+      ...(this.applicationPausedUntil > now ? { applicationPausedUntil: this.applicationPausedUntil } : {}),
+      families,
+    };
+  }
+}
+
+/** When a 429 carries neither X-RateLimit-Reset nor Retry-After (Rapid7 uses 10 min; we are less patient). */
+export const DEFAULT_429_PAUSE_MS = 60_000;
+
+function headerValue(headers: Record<string, unknown>, name: string): string | undefined {
+  const direct = headerText(headers[name]);
+  if (direct !== undefined) return direct;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return headerText(v);
+  return undefined;
+}
+
+function headerInt(headers: Record<string, unknown>, name: string): number | undefined {
+  const raw = headerValue(headers, name);
+  if (raw === undefined) return undefined;
+  const n = Number.parseInt(raw.trim(), 10);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** `Retry-After` is seconds or an HTTP date. */
+export function retryAfterMs(headers: Record<string, unknown>, now: number): number | undefined {
+  const raw = headerValue(headers, "retry-after");
+  if (raw === undefined) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(raw);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+/** Process-wide registry: one limiter per Mimecast application, whoever asks for it. */
+const limiters = new Map<string, RateLimiter>();
+
+export function rateLimiterForApplication(
+  applicationId: string,
+  clock: Clock,
+  budgets?: Record<string, Budget>,
+): RateLimiter {
+  let limiter = limiters.get(applicationId);
+  if (!limiter) {
+    limiter = new RateLimiter(clock, budgets);
+    limiters.set(applicationId, limiter);
+  }
+  return limiter;
+}
+
+/** Tests only: forget every registered limiter. */
+export function resetRateLimiterRegistry(): void {
+  limiters.clear();
+}
