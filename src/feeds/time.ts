@@ -1,0 +1,58 @@
+/**
+ * Mimecast's time formats (research notes A.4.13):
+ * - SIEM batch records: `timestamp` as epoch **milliseconds** (number, sometimes a numeric string);
+ * - JSON endpoints: `2024-10-17T02:06:50+0000` (offset without colon), RFC 3339 `…Z` also seen;
+ * - threat-intel STIX: minute precision `2024-11-18T16:08Z`;
+ * - API 1.0 SIEM files: `2017-05-26T16:47:41+0100`.
+ */
+
+/** Epoch ms from any Mimecast time value, or undefined when it cannot be read unambiguously. */
+export function parseMimecastTime(value: unknown): number | undefined {
+  if (typeof value === "number") return plausibleEpochMs(value);
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (/^\d{12,14}$/.test(text)) return plausibleEpochMs(Number(text));
+  const m = ISO_LIKE.exec(text);
+  if (!m) return undefined;
+  const [, date, hh, mm, ss = "00", frac = "", zone = ""] = m;
+  const zoneNormalised =
+    zone === "" || zone === "Z" || zone === "z"
+      ? "Z"
+      : zone.length === 5
+        ? `${zone.slice(0, 3)}:${zone.slice(3)}`
+        : zone;
+  const ms = Date.parse(`${date}T${hh}:${mm}:${ss}${frac.slice(0, 4)}${zoneNormalised}`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+const ISO_LIKE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?(Z|z|[+-]\d{2}:?\d{2})?$/;
+
+/** Between 2000 and 2100: anything else is a unit mistake (seconds vs ms), not a time. */
+function plausibleEpochMs(n: number): number | undefined {
+  if (!Number.isFinite(n)) return undefined;
+  return n >= 946_684_800_000 && n < 4_102_444_800_000 ? Math.trunc(n) : undefined;
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
+
+/** `2024-10-17T02:06:50+0000`: the format Mimecast's JSON endpoints document for `from`/`to`. */
+export function formatMimecastTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  return (
+    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}+0000`
+  );
+}
+
+/** `YYYY-MM-DD` (UTC): the SIEM batch endpoint's day granularity. */
+export function formatDay(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+export const DAY_MS = 86_400_000;
+
+/** Start of the UTC day containing `epochMs`. */
+export function startOfUtcDay(epochMs: number): number {
+  return Math.floor(epochMs / DAY_MS) * DAY_MS;
+}
