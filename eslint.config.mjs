@@ -8,13 +8,20 @@ const determinismRules = {
   "no-restricted-properties": [
     "error",
     { object: "Date", property: "now", message: "Use context.df.currentUtcDateTime (replay-safe)." },
-    { object: "Math", property: "random", message: "Use context.df.newGuid() or a seeded value from the input." },
+    {
+      object: "Math",
+      property: "random",
+      message: "Use context.df.newGuid() or a seeded value from the input.",
+    },
     { object: "process", property: "env", message: "Configuration reaches orchestrators only as input." },
     { object: "performance", property: "now", message: "Not replay-safe." },
   ],
   "no-restricted-syntax": [
     "error",
-    { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "new Date() is not replay-safe; use context.df.currentUtcDateTime." },
+    {
+      selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+      message: "new Date() is not replay-safe; use context.df.currentUtcDateTime.",
+    },
     { selector: "CallExpression[callee.name='setTimeout']", message: "Use context.df.createTimer." },
     { selector: "CallExpression[callee.name='setInterval']", message: "Use context.df.createTimer." },
     { selector: "CallExpression[callee.name='fetch']", message: "I/O belongs in activities." },
@@ -24,9 +31,19 @@ const determinismRules = {
     "error",
     {
       patterns: [
-        { group: ["node:*", "fs", "http", "https", "net", "crypto", "zlib", "child_process"], message: "No I/O in orchestrators/entities." },
-        { group: ["axios", "@azure/identity", "@azure/monitor-ingestion", "@azure/keyvault-secrets"], message: "No I/O clients in orchestrators/entities." },
-        { group: ["**/mimecast/client", "**/mimecast/http", "**/sentinel/*Sink", "**/config/secrets"], allowTypeImports: true, message: "Only type imports of I/O modules are allowed here." },
+        {
+          group: ["node:*", "fs", "http", "https", "net", "crypto", "zlib", "child_process"],
+          message: "No I/O in orchestrators/entities.",
+        },
+        {
+          group: ["axios", "@azure/identity", "@azure/monitor-ingestion", "@azure/keyvault-secrets"],
+          message: "No I/O clients in orchestrators/entities.",
+        },
+        {
+          group: ["**/mimecast/client", "**/mimecast/http", "**/sentinel/*Sink", "**/config/secrets"],
+          allowTypeImports: true,
+          message: "Only type imports of I/O modules are allowed here.",
+        },
       ],
     },
   ],
@@ -64,7 +81,11 @@ export default tseslint.config(
         "error",
         {
           allowForKnownSafeCalls: [
-            { from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after", "beforeEach", "afterEach"] },
+            {
+              from: "package",
+              package: "node:test",
+              name: ["describe", "it", "test", "suite", "before", "after", "beforeEach", "afterEach"],
+            },
           ],
         },
       ],

@@ -100,3 +100,12 @@ export const THREAT_INTEL_FAMILY = "threat-intel";
 export const THREAT_INTEL_NO_RESULT_CODE = "err_threat_intel_feed_no_result_found";
 export const TOKEN_PATH = "/oauth/token";
 export const TOKEN_FAMILY = "oauth-token";
+
+/** Every rate-limit family the client uses (client-side budgets are keyed by these, or `default`). */
+export const RATE_LIMIT_FAMILIES: readonly string[] = [
+  ...Object.values(ENDPOINTS).map((e) => e.family),
+  ...Object.values(SIEM_BATCH_FAMILY),
+  SIEM_V1_FAMILY,
+  THREAT_INTEL_FAMILY,
+  TOKEN_FAMILY,
+];

@@ -1,0 +1,80 @@
+import type { FeedId } from "../config/feedIds";
+import type { JsonEndpoint, SiemBatchKind } from "../mimecast/endpoints";
+import type { StreamColumn, StreamColumnType } from "../sentinel/streams";
+
+/**
+ * A feed is declared as data plus pure functions, one file per feed under `src/feeds/` (like an Airbyte
+ * stream). The orchestrator and activities only ever see `FeedSpec`; adding a feed touches its file and
+ * one registry line.
+ */
+
+/** A declared table column and where its value comes from in the Mimecast record. */
+export interface ColumnSpec extends StreamColumn {
+  /** Record field (dotted path allowed) the value is read from; defaults to `name`. */
+  from?: string;
+  /** Optional value conversion (e.g. `type` → legacy `Logtype` label). Must be pure. */
+  convert?: (value: unknown, record: Readonly<Record<string, unknown>>) => unknown;
+  description?: string;
+}
+
+/** How a feed walks through time. */
+export type WindowSpec =
+  /** JSON endpoint queried with a [from, to) time filter, newest data `lag` behind now. */
+  | { kind: "time-window"; maxWindowMs: number }
+  /** SIEM batch listing: day-granular ranges and one `@nextPage` cursor per type. */
+  | { kind: "siem-day"; batchKind: SiemBatchKind; types: readonly string[] }
+  /** Full snapshot on a cadence; every run is tagged with a SnapshotId. */
+  | { kind: "snapshot"; cadenceMs: number }
+  /** Token chain (API 1.0 SIEM files, threat-intel files): the token is the cursor. */
+  | { kind: "token-chain" };
+
+export interface FeedSpecBase {
+  id: FeedId;
+  title: string;
+  /** What the Mimecast API application's role needs (doctor output, README). */
+  permission: string;
+  /** Default destination table (a setting may rename it) — compatible with the Mimecast 3.1 solution. */
+  defaultTable: string;
+  window: WindowSpec;
+  /** The API will not serve data older than this (e.g. audit 60 days, SIEM 7 days). */
+  retentionDays: number;
+  /** Event-time field name, for docs; `eventTime()` does the parsing. */
+  timeField: string;
+  /** Epoch ms of the event's own time, or undefined when unreadable (→ dead-letter). */
+  eventTime(record: Readonly<Record<string, unknown>>): number | undefined;
+  /** The EventId rule: the record's own id where it has one, else a fingerprint (see eventId.ts). */
+  eventId(record: Readonly<Record<string, unknown>>): string;
+  /** Feed-specific declared columns (common columns are added by the mapper). */
+  columns: readonly ColumnSpec[];
+  /** JSON schema every record must pass (ajv); failures go to the dead-letter table. */
+  recordSchema: Record<string, unknown>;
+}
+
+/** JSON `/api/...` endpoint paged with `pageToken` inside a time window. */
+export interface JsonWindowFeedSpec extends FeedSpecBase {
+  source: "json";
+  endpoint: JsonEndpoint;
+  window: { kind: "time-window"; maxWindowMs: number };
+  /** The `data[0]` filter for a window (epoch ms, `to` exclusive). */
+  filter(window: { from: number; to: number }): Record<string, unknown>;
+}
+
+/** SIEM batch files (`/siem/v1/batch/events/{cg|ci}`), one cursor per type. */
+export interface SiemBatchFeedSpec extends FeedSpecBase {
+  source: "siem-batch";
+  window: { kind: "siem-day"; batchKind: SiemBatchKind; types: readonly string[] };
+}
+
+export type FeedSpec = JsonWindowFeedSpec | SiemBatchFeedSpec;
+
+export type { StreamColumnType };
+
+/** Columns every table carries, in this order, after `TimeGenerated`. */
+export const COMMON_COLUMNS: readonly StreamColumn[] = [
+  { name: "TimeGenerated", type: "datetime" },
+  { name: "EventTime", type: "datetime" },
+  { name: "EventId", type: "string" },
+  { name: "AdditionalFields", type: "dynamic" },
+  { name: "Truncated", type: "boolean" },
+  { name: "TruncatedFields", type: "string" },
+];
