@@ -91,5 +91,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ["**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
   prettier,
 );
