@@ -91,10 +91,7 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ["**/*.mjs"],
-    ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
-  },
+  { files: ["**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  { files: ["**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
   prettier,
 );
