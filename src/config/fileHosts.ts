@@ -21,7 +21,5 @@ export function parseHostAllowlist(text: string): ParseResult<readonly string[]>
   return parsed([...new Set(list.value)]);
 }
 
-export function hostMatchesAllowlist(hostname: string, allowlist: readonly string[]): boolean {
-  const host = hostname.toLowerCase();
-  return allowlist.some((entry) => (entry.startsWith(".") ? host.endsWith(entry) : host === entry));
-}
+/** The check itself lives with the downloader that enforces it. */
+export { hostAllowed as hostMatchesAllowlist } from "../mimecast/batchFile";
