@@ -14,7 +14,10 @@ const walk = (dir) => {
     else if (name.endsWith(".test.js")) files.push(full);
   }
 };
-for (const root of roots.length ? roots : ["dist/test"]) walk(root);
+for (const root of roots.length ? roots : ["dist/test"]) {
+  if (statSync(root).isDirectory()) walk(root);
+  else files.push(root);
+}
 files.sort();
 if (files.length === 0) {
   console.error("no test files found under", roots.join(", ") || "dist/test");
