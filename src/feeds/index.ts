@@ -1,0 +1,31 @@
+/**
+ * The feed registry: one line per feed. The orchestrator, activities, infra generator and docs iterate
+ * this list; adding a feed means adding its file and a line here — nothing else.
+ */
+import { archiveSearchFeed } from "./archiveSearch";
+import { auditFeed } from "./audit";
+import { dlpFeed } from "./dlp";
+import { messageReleaseFeed } from "./messageRelease";
+import { siemCgFeed, siemCiFeed } from "./siem";
+import { ttpAttachmentFeed } from "./ttpAttachment";
+import { ttpImpersonationFeed } from "./ttpImpersonation";
+import { ttpUrlFeed } from "./ttpUrl";
+import type { FeedSpec } from "./types";
+
+export const FEEDS: readonly FeedSpec[] = [
+  siemCgFeed,
+  siemCiFeed,
+  dlpFeed,
+  ttpUrlFeed,
+  ttpAttachmentFeed,
+  ttpImpersonationFeed,
+  auditFeed,
+  messageReleaseFeed,
+  archiveSearchFeed,
+];
+
+export function feedById(id: string): FeedSpec | undefined {
+  return FEEDS.find((feed) => feed.id === id);
+}
+
+export type { FeedSpec } from "./types";
