@@ -23,7 +23,7 @@ after(() => sim.close());
 function sampleRecords(feed: FeedSpec, count: number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const event of sim.groundTruth(feed.id as FeedKey, { from: NOW - 2 * DAY, to: NOW - DAY })) {
-    out.push(event.record as Record<string, unknown>);
+    out.push(event.record);
     if (out.length >= count) break;
   }
   return out;
