@@ -17,3 +17,15 @@ export interface StreamSchema {
 
 /** A row ready for upload: column name → JSON value. */
 export type SentinelRow = Record<string, unknown>;
+
+/**
+ * The table a `Custom-<Table>` stream lands in (`Custom-Foo_CL` → `Foo_CL`). Names are restricted to
+ * letters, digits, `_` and `-` because the local sink uses them as file names.
+ */
+export function tableNameOfStream(streamName: string): string {
+  const table = streamName.startsWith("Custom-") ? streamName.slice("Custom-".length) : streamName;
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(table)) {
+    throw new Error(`stream name ${JSON.stringify(streamName)} does not name a table`);
+  }
+  return table;
+}

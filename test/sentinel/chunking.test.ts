@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { packChunks } from "../../src/sentinel/chunking";
+import type { SizedRow } from "../../src/sentinel/chunking";
+import { MAX_REQUEST_BYTES } from "../../src/sentinel/limits";
+import type { SentinelRow } from "../../src/sentinel/streams";
+
+function sized(index: number, row: SentinelRow): SizedRow {
+  return { index, row, bytes: Buffer.byteLength(JSON.stringify(row)) };
+}
+
+/** A row whose JSON is exactly `bytes` long: `{"i":N,"p":"xxx…"}`. */
+function rowOfSize(index: number, bytes: number): SizedRow {
+  const overhead = Buffer.byteLength(JSON.stringify({ i: index, p: "" }));
+  return sized(index, { i: index, p: "x".repeat(bytes - overhead) });
+}
+
+/** Deterministic pseudo-random sizes (LCG), so the test is the same on every run. */
+function sizes(count: number, seed: number, min: number, max: number): number[] {
+  let state = seed;
+  return Array.from({ length: count }, () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return min + (state % (max - min));
+  });
+}
+
+describe("packChunks", () => {
+  it("keeps every request body within 1 MB and every row in its original order", () => {
+    const rows = sizes(3000, 42, 50, 4000).map((bytes, index) => rowOfSize(index, bytes));
+    const chunks = packChunks(rows);
+
+    assert.ok(chunks.length > 3);
+    for (const chunk of chunks) {
+      const body = Buffer.byteLength(JSON.stringify(chunk.rows));
+      assert.equal(chunk.bytes, body, "the computed size is the real body size");
+      assert.ok(body <= MAX_REQUEST_BYTES, `chunk at ${chunk.firstIndex} is ${body} bytes`);
+    }
+    assert.deepEqual(
+      chunks.flatMap((chunk) => chunk.rows),
+      rows.map((r) => r.row),
+    );
+    let expectedFirst = 0;
+    for (const chunk of chunks) {
+      assert.equal(chunk.firstIndex, expectedFirst);
+      expectedFirst += chunk.rows.length;
+    }
+  });
+
+  it("fills a chunk up to exactly the limit and starts a new one a byte later", () => {
+    // "[" + 499,998 + "," + 499,999 + "]" = 1,000,000 bytes.
+    const a = rowOfSize(0, 499_998);
+    assert.equal(packChunks([a, rowOfSize(1, 499_999)]).length, 1);
+    assert.deepEqual(
+      packChunks([a, rowOfSize(1, 500_000)]).map((c) => c.firstIndex),
+      [0, 1],
+    );
+  });
+
+  it("stays stricter than the SDK's own rule, so the SDK never splits our chunk again", () => {
+    // The SDK starts a new chunk when the sum of row sizes reaches 1,000,000 (no framing counted).
+    const rows = sizes(2000, 7, 900, 1100).map((bytes, index) => rowOfSize(index, bytes));
+    for (const chunk of packChunks(rows)) {
+      const sdkSum = chunk.rows.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row)), 0);
+      assert.ok(sdkSum < 1_000_000);
+    }
+  });
+
+  it("starts a new chunk at a gap so each chunk is one contiguous range of the input", () => {
+    const rows = [0, 1, 2, 4, 5, 9].map((index) => rowOfSize(index, 100));
+    assert.deepEqual(
+      packChunks(rows).map((c) => [c.firstIndex, c.rows.length]),
+      [
+        [0, 3],
+        [4, 2],
+        [9, 1],
+      ],
+    );
+  });
+
+  it("returns no chunks for no rows", () => {
+    assert.deepEqual(packChunks([]), []);
+  });
+});
