@@ -1,5 +1,6 @@
 import type { FeedId } from "../config/feedIds";
 import type { JsonEndpoint, SiemBatchKind } from "../mimecast/endpoints";
+import { ROW_FLAG_COLUMNS } from "../sentinel/limits";
 import type { StreamColumn, StreamColumnType } from "../sentinel/streams";
 
 /**
@@ -69,12 +70,11 @@ export type FeedSpec = JsonWindowFeedSpec | SiemBatchFeedSpec;
 
 export type { StreamColumnType };
 
-/** Columns every table carries, in this order, after `TimeGenerated`. */
+/** Columns every feed table carries, before the feed's own columns. */
 export const COMMON_COLUMNS: readonly StreamColumn[] = [
   { name: "TimeGenerated", type: "datetime" },
   { name: "EventTime", type: "datetime" },
   { name: "EventId", type: "string" },
   { name: "AdditionalFields", type: "dynamic" },
-  { name: "Truncated", type: "boolean" },
-  { name: "TruncatedFields", type: "string" },
+  ...ROW_FLAG_COLUMNS,
 ];

@@ -1,0 +1,49 @@
+/** Counters an ingestion unit reports (and checkpoints accumulate). */
+export interface IngestCounts {
+  /** Records read from Mimecast (including malformed ones). */
+  fetched: number;
+  /** Rows Sentinel accepted. */
+  ingested: number;
+  /** Malformed records stored in the dead-letter table. */
+  deadLettered: number;
+  /** Rows of uploads whose outcome is unknown (timeout after send): may exist twice, same EventId. */
+  ambiguous: number;
+  /** Mimecast pages or files read. */
+  pages: number;
+  /**
+   * Records sent again because the source changed under a resume point (a page re-read without a
+   * token came back different). Never lost; may exist twice in Sentinel with the same EventId.
+   */
+  resent: number;
+}
+
+export const zeroCounts = (): IngestCounts => ({
+  fetched: 0,
+  ingested: 0,
+  deadLettered: 0,
+  ambiguous: 0,
+  pages: 0,
+  resent: 0,
+});
+
+export function addCounts(a: IngestCounts, b: IngestCounts): IngestCounts {
+  return {
+    fetched: a.fetched + b.fetched,
+    ingested: a.ingested + b.ingested,
+    deadLettered: a.deadLettered + b.deadLettered,
+    ambiguous: a.ambiguous + b.ambiguous,
+    pages: a.pages + b.pages,
+    resent: a.resent + b.resent,
+  };
+}
+
+/**
+ * The result of one unit of work, as a value. Only transient faults *before anything was ingested*
+ * are thrown (so a Durable retry can never re-send accepted rows); everything else is data.
+ * `resume` is where the next attempt starts; it never points before accepted rows.
+ */
+export type UnitOutcome<R> =
+  | { kind: "completed"; counts: IngestCounts; resume: R }
+  | { kind: "partial"; counts: IngestCounts; resume: R; reason: string }
+  | { kind: "rate-limited"; counts: IngestCounts; resume: R; until: number }
+  | { kind: "failed"; counts: IngestCounts; resume: R; reason: string; retryable: boolean };
