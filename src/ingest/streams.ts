@@ -26,3 +26,45 @@ export const DEAD_LETTER_STREAM: StreamSchema = {
     ...ROW_FLAG_COLUMNS,
   ],
 };
+
+/** Connector health: one row per feed cursor per supervisor cycle (lag, counts, errors, rate limits). */
+export const CONNECTOR_HEALTH_TABLE = "MimecastConnectorHealth_CL";
+
+export const CONNECTOR_HEALTH_STREAM: StreamSchema = {
+  streamName: `Custom-${CONNECTOR_HEALTH_TABLE}`,
+  columns: [
+    { name: "TimeGenerated", type: "datetime" },
+    { name: "InstanceId", type: "string" },
+    { name: "Cycle", type: "long" },
+    { name: "Feed", type: "string" },
+    { name: "Cursor", type: "string" },
+    { name: "Status", type: "string" },
+    { name: "Watermark", type: "datetime" },
+    { name: "LagSeconds", type: "real" },
+    { name: "BacklogWindows", type: "int" },
+    { name: "EventsIngested", type: "long" },
+    { name: "EventsTotal", type: "long" },
+    { name: "DeadLettered", type: "long" },
+    { name: "Ambiguous", type: "long" },
+    { name: "RateLimitedUntil", type: "datetime" },
+    { name: "LastError", type: "string" },
+    { name: "LastErrorAt", type: "datetime" },
+  ],
+};
+
+/** A destination table and the DCR stream that feeds it. */
+export interface TableStream {
+  table: string;
+  stream: StreamSchema;
+  /** Feed id, or undefined for the connector's own tables. */
+  feedId?: string;
+}
+
+/** Every table the connector writes, with default names: what infra and content are generated from. */
+export function allTableStreams(feeds: readonly FeedSpecBase[]): TableStream[] {
+  return [
+    ...feeds.map((feed) => ({ table: feed.defaultTable, stream: streamFor(feed), feedId: feed.id })),
+    { table: DEAD_LETTER_TABLE, stream: DEAD_LETTER_STREAM },
+    { table: CONNECTOR_HEALTH_TABLE, stream: CONNECTOR_HEALTH_STREAM },
+  ];
+}
