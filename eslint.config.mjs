@@ -40,7 +40,13 @@ const determinismRules = {
           message: "No I/O clients in orchestrators/entities.",
         },
         {
-          group: ["**/mimecast/client", "**/mimecast/http", "**/sentinel/*Sink", "**/config/secrets"],
+          group: [
+            "**/mimecast/client",
+            "**/mimecast/http",
+            "**/sentinel/*Sink",
+            "**/config/secrets",
+            "**/runtime/*",
+          ],
           allowTypeImports: true,
           message: "Only type imports of I/O modules are allowed here.",
         },

@@ -1,10 +1,27 @@
 /**
  * The only file that registers functions with the Azure Functions host (`package.json` "main").
  * Handlers live in src/http, src/orchestrators, src/activities and src/entities; they never register
- * themselves, so tests can import them without side effects.
+ * themselves, so tests and the local host can import them without side effects.
  */
 import { app } from "@azure/functions";
+import * as df from "durable-functions";
+import { ingestUnitActivity, readCycleSettingsActivity, writeHealthActivity } from "./activities/ingestion";
+import { checkpointEntity } from "./entities/checkpoint";
+import {
+  ingestionStatus,
+  resetCheckpointRequest,
+  startBackfill,
+  startIngestion,
+  terminateIngestion,
+} from "./http/control";
+import { controlHttpHandler, watchdogTimerHandler } from "./http/durableControl";
 import { createHealthHandler } from "./http/health";
+import { backfillOrchestrator } from "./orchestrators/backfill";
+import { FUNCTIONS } from "./orchestrators/names";
+import { supervisorOrchestrator } from "./orchestrators/supervisor";
+
+/** Same default as the MIMECAST_SCHEDULE setting; the timer binding needs it at registration time. */
+const schedule = process.env["MIMECAST_SCHEDULE"] ?? "0 */5 * * * *";
 
 app.http("health", {
   methods: ["GET"],
@@ -15,3 +32,21 @@ app.http("health", {
     () => Date.now(),
   ),
 });
+
+df.app.orchestration(FUNCTIONS.supervisor, supervisorOrchestrator);
+df.app.orchestration(FUNCTIONS.backfill, backfillOrchestrator);
+df.app.entity(FUNCTIONS.checkpoint, checkpointEntity);
+df.app.activity(FUNCTIONS.readCycleSettings, { handler: readCycleSettingsActivity });
+df.app.activity(FUNCTIONS.ingestUnit, { handler: ingestUnitActivity });
+df.app.activity(FUNCTIONS.writeHealth, { handler: writeHealthActivity });
+
+const control = (name: string, method: "GET" | "POST", route: string, action: Parameters<typeof controlHttpHandler>[0]): void =>
+  df.app.client.http(name, { methods: [method], authLevel: "function", route, handler: controlHttpHandler(action) });
+
+control("ingestionStart", "POST", "ingestion/start", (deps) => startIngestion(deps));
+control("ingestionStatus", "GET", "ingestion/status", (deps) => ingestionStatus(deps));
+control("ingestionTerminate", "POST", "ingestion/terminate", terminateIngestion);
+control("ingestionBackfill", "POST", "ingestion/backfill", startBackfill);
+control("ingestionReset", "POST", "ingestion/reset", resetCheckpointRequest);
+
+df.app.client.timer("ingestionWatchdog", { schedule, handler: watchdogTimerHandler });

@@ -37,7 +37,8 @@ export interface SiemBatchJob {
   stream: StreamSchema;
   /** YYYY-MM-DD range for the first listing call (ignored by Mimecast once a cursor exists). */
   fromDay: string;
-  toDay: string;
+  /** Omitted = open-ended (continuous tailing). */
+  toDay?: string;
   resume?: SiemResume;
   deadline?: number;
   now: () => number;
@@ -66,7 +67,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
         kind: feed.window.batchKind,
         type,
         from: job.fromDay,
-        to: job.toDay,
+        ...(job.toDay ? { to: job.toDay } : {}),
         ...(resume.cursor ? { nextPage: resume.cursor } : {}),
       });
       if (

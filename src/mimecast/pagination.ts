@@ -126,7 +126,8 @@ export interface SiemBatchQuery {
   type: string;
   /** YYYY-MM-DD (the endpoint is day-granular). */
   from: string;
-  to: string;
+  /** Last day (inclusive); omitted = open-ended, so a tailing cursor never runs out of range. */
+  to?: string;
   pageSize?: number;
   nextPage?: string;
 }
@@ -136,9 +137,9 @@ const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 /** One call to `GET /siem/v1/batch/events/{cg|ci}`. */
 export async function listSiemBatch(client: MimecastClient, query: SiemBatchQuery): Promise<SiemBatchPage> {
   const path = SIEM_BATCH_PATH[query.kind];
-  if (!DAY_PATTERN.test(query.from) || !DAY_PATTERN.test(query.to)) {
+  if (!DAY_PATTERN.test(query.from) || (query.to !== undefined && !DAY_PATTERN.test(query.to))) {
     throw new MimecastBadResponseError(
-      `SIEM batch date range must be YYYY-MM-DD (got ${query.from}..${query.to})`,
+      `SIEM batch date range must be YYYY-MM-DD (got ${query.from}..${query.to ?? ""})`,
       path,
     );
   }

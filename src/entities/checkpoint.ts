@@ -1,0 +1,81 @@
+import type { EntityContext, EntityHandler } from "durable-functions";
+import { initialCheckpoint, recordResult, resetCheckpoint } from "../planning/checkpoint";
+import type { CheckpointState, UnitResult, WorkUnit } from "../planning/types";
+
+/**
+ * One entity per cursor (key = cursor key) holds its checkpoint. Operations are the pure reducers of
+ * `planning/checkpoint`; the entity adds nothing but storage. Bad input is answered with an error value
+ * and leaves the state alone (Durable entities do not roll back a state set before a throw, and the
+ * SDK loses thrown messages).
+ */
+export type CheckpointOperation =
+  | { name: "get" }
+  | { name: "record"; input: { unit: WorkUnit; result: UnitResult; at: number } }
+  | { name: "reset"; input: { at: number; by: string; reason: string; watermark?: number } };
+
+export type CheckpointReply = CheckpointState | { error: string };
+
+export function applyCheckpointOperation(
+  key: string,
+  state: CheckpointState | undefined,
+  operation: string,
+  input: unknown,
+): { state: CheckpointState | undefined; reply: CheckpointReply } {
+  const current = state ?? initialCheckpoint(key);
+  switch (operation) {
+    case "get":
+      return { state, reply: current };
+    case "record": {
+      if (!isRecordInput(input)) return { state, reply: { error: "record needs {unit, result, at}" } };
+      const next = recordResult(current, input.unit, input.result, input.at);
+      return { state: next, reply: next };
+    }
+    case "reset": {
+      if (!isResetInput(input)) {
+        return { state, reply: { error: "reset needs {at, by, reason} and an optional numeric watermark" } };
+      }
+      const next = resetCheckpoint(current, input);
+      return { state: next, reply: next };
+    }
+    default:
+      return { state, reply: { error: `unknown operation "${operation}"` } };
+  }
+}
+
+export const checkpointEntity: EntityHandler<CheckpointState> = (context: EntityContext<CheckpointState>) => {
+  const stored = context.df.getState() as CheckpointState | undefined;
+  const { state, reply } = applyCheckpointOperation(
+    context.df.entityKey,
+    stored,
+    context.df.operationName ?? "",
+    context.df.getInput(),
+  );
+  if (state !== undefined && state !== stored) context.df.setState(state);
+  context.df.return(reply);
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isRecordInput(input: unknown): input is { unit: WorkUnit; result: UnitResult; at: number } {
+  return (
+    isObject(input) &&
+    isObject(input["unit"]) &&
+    typeof input["unit"]["kind"] === "string" &&
+    isObject(input["result"]) &&
+    isObject(input["result"]["counts"]) &&
+    typeof input["at"] === "number"
+  );
+}
+
+function isResetInput(input: unknown): input is { at: number; by: string; reason: string; watermark?: number } {
+  return (
+    isObject(input) &&
+    typeof input["at"] === "number" &&
+    typeof input["by"] === "string" &&
+    typeof input["reason"] === "string" &&
+    input["reason"].trim().length > 0 &&
+    (input["watermark"] === undefined || typeof input["watermark"] === "number")
+  );
+}

@@ -1,0 +1,186 @@
+import * as df from "durable-functions";
+import type { OrchestrationContext, Task } from "durable-functions";
+import type { IngestCounts } from "../ingest/types";
+import { addCounts, zeroCounts } from "../ingest/types";
+import { madeProgress } from "../planning/checkpoint";
+import type { UnitResult, WorkUnit } from "../planning/types";
+import { FUNCTIONS } from "./names";
+
+/** Input of the ingest activity: one unit and how long it may run before it stops at a boundary. */
+export interface IngestUnitInput {
+  unit: WorkUnit;
+  budgetMs: number;
+}
+
+export interface DispatchLimits {
+  maxParallel: number;
+  maxPerFeed: number;
+  maxContinuationsPerCycle: number;
+  /** Stop starting new units after this time (the next tick), so a cycle never runs into the next. */
+  stopStartingAt: number;
+  /** Longest in-cycle wait for a Mimecast rate-limit reset; a longer one ends the cycle. */
+  maxRateLimitWaitMs: number;
+  budgetMs: number;
+}
+
+export interface CursorTally {
+  counts: IngestCounts;
+  units: number;
+  lastOutcome?: UnitResult["kind"];
+  lastError?: string;
+}
+
+export interface DispatchSummary {
+  tallies: Record<string, CursorTally>;
+  /** Set when Mimecast asked us to pause beyond this cycle: the whole application waits until then. */
+  rateLimitedUntil?: number;
+  /** Parallelism to start the next cycle with (halved per rate limit, regrown by one per clean cycle). */
+  parallelism: number;
+  unitsRun: number;
+  unitsFailed: number;
+  unitsNotStarted: number;
+}
+
+/** Retry policy for transient faults an activity throws (it only throws before ingesting anything). */
+export function ingestRetryOptions(): df.RetryOptions {
+  const retry = new df.RetryOptions(5_000, 4);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = 60_000;
+  return retry;
+}
+
+export function checkpointEntityId(key: string): df.EntityId {
+  return new df.EntityId(FUNCTIONS.checkpoint, key);
+}
+
+/**
+ * Runs units through the ingest activity in batches of bounded parallelism (global and per feed),
+ * recording every result in its cursor's checkpoint entity. A batch is awaited with `Task.all`; if one
+ * activity fails for good, `Task.all` fails fast, so the others are then awaited one by one — never
+ * inside a new `Task.all`/`Task.any`, because the SDK re-emits the actions of already scheduled
+ * children of a new compound task, which would schedule those activities twice. Results of units that
+ * ingested data are therefore never dropped. Cursors other than time windows run one unit at a time.
+ *
+ * Rate limits are app-wide (one Mimecast application): after a rate-limited result no new batch
+ * starts until the reset, parallelism is halved, and the cycle waits on a durable timer (no compute
+ * billed) if the reset is near, or ends and hands the reset time to the next cycle if not.
+ */
+export function* dispatchUnits(
+  context: OrchestrationContext,
+  units: readonly WorkUnit[],
+  limits: DispatchLimits,
+): Generator<Task, DispatchSummary, unknown> {
+  const queue = [...units];
+  const tallies: Record<string, CursorTally> = {};
+  const continuations: Record<string, number> = {};
+  let parallel = Math.max(1, limits.maxParallel);
+  let rateLimitedUntil: number | undefined;
+  let unitsRun = 0;
+  let unitsFailed = 0;
+  const retry = ingestRetryOptions();
+  const now = (): number => context.df.currentUtcDateTime.getTime();
+
+  for (let guard = 0; guard < 100_000 && queue.length > 0; guard += 1) {
+    if (rateLimitedUntil !== undefined) {
+      const wait = rateLimitedUntil - now();
+      if (wait > limits.maxRateLimitWaitMs) break;
+      if (wait > 0) yield context.df.createTimer(new Date(rateLimitedUntil));
+      rateLimitedUntil = undefined;
+    }
+    if (now() >= limits.stopStartingAt) break;
+    const batch = takeBatch(queue, parallel, limits.maxPerFeed);
+    const tasks = batch.map((unit) => {
+      const input: IngestUnitInput = { unit, budgetMs: limits.budgetMs };
+      return context.df.callActivityWithRetry(FUNCTIONS.ingestUnit, retry, input);
+    });
+    try {
+      yield context.df.Task.all(tasks);
+    } catch {
+      // Fail-fast: wait for the rest individually (see above), so no finished unit goes unrecorded.
+      for (const task of tasks) {
+        if (task.isCompleted || task.isFaulted) continue;
+        try {
+          yield task;
+        } catch {
+          // Recorded below as a failed unit.
+        }
+      }
+    }
+    batch.forEach((unit, index) => {
+      const task = tasks[index];
+      if (!task) return;
+      const result = resultOf(task, unit);
+      unitsRun += 1;
+      if (result.kind === "failed") unitsFailed += 1;
+      context.df.signalEntity(checkpointEntityId(unit.key), "record", { unit, result, at: now() });
+      const tally = tallies[unit.key] ?? { counts: zeroCounts(), units: 0 };
+      tallies[unit.key] = {
+        counts: addCounts(tally.counts, result.counts),
+        units: tally.units + 1,
+        lastOutcome: result.kind,
+        ...(result.kind === "failed" || result.kind === "partial"
+          ? { lastError: result.reason }
+          : tally.lastError !== undefined
+            ? { lastError: tally.lastError }
+            : {}),
+      };
+      const next = { ...unit, resume: result.resume } as WorkUnit;
+      if (result.kind === "rate-limited") {
+        rateLimitedUntil = Math.max(rateLimitedUntil ?? 0, result.until);
+        parallel = Math.max(1, Math.floor(parallel / 2));
+        queue.unshift(next);
+      } else if (result.kind === "partial" && madeProgress(result)) {
+        const used = continuations[unit.key] ?? 0;
+        if (used < limits.maxContinuationsPerCycle) {
+          continuations[unit.key] = used + 1;
+          queue.unshift(next);
+        }
+      }
+    });
+  }
+  const carry = rateLimitedUntil !== undefined && rateLimitedUntil > now() ? rateLimitedUntil : undefined;
+  return {
+    tallies,
+    ...(carry !== undefined ? { rateLimitedUntil: carry } : {}),
+    parallelism: parallel,
+    unitsRun,
+    unitsFailed,
+    unitsNotStarted: queue.length,
+  };
+}
+
+/**
+ * Takes the next batch from the queue in priority order: at most `parallel` units, at most `perFeed`
+ * of one feed, and one unit per non-window cursor (a SIEM/token cursor is sequential by nature).
+ */
+export function takeBatch(queue: WorkUnit[], parallel: number, perFeed: number): WorkUnit[] {
+  const batch: WorkUnit[] = [];
+  for (let i = 0; i < queue.length && batch.length < parallel; ) {
+    const unit = queue[i]!;
+    const sameFeed = batch.filter((u) => u.feedId === unit.feedId).length;
+    const sameCursor = unit.kind !== "time-window" && batch.some((u) => u.key === unit.key);
+    if (sameFeed < perFeed && !sameCursor) {
+      batch.push(unit);
+      queue.splice(i, 1);
+    } else {
+      i += 1;
+    }
+  }
+  return batch;
+}
+
+/** A failed activity (retries exhausted) is a failed unit that ingested nothing: retry it next cycle. */
+function resultOf(task: Task, unit: WorkUnit): UnitResult {
+  if (task.isFaulted) {
+    const error = task.result;
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      kind: "failed",
+      counts: zeroCounts(),
+      resume: unit.resume,
+      reason: `activity failed after retries: ${message}`,
+      retryable: true,
+    };
+  }
+  return task.result as UnitResult;
+}

@@ -1,0 +1,195 @@
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import { planCycle } from "../planning/planner";
+import type { CursorPlan } from "../planning/planner";
+import { nextTick } from "../planning/schedule";
+import type { CheckpointState, CycleSettings } from "../planning/types";
+import type { CursorTally, DispatchSummary } from "./dispatch";
+import { checkpointEntityId, dispatchUnits } from "./dispatch";
+import { FUNCTIONS } from "./names";
+
+/** The supervisor's carried state between cycles (continueAsNew): small by construction. */
+export interface SupervisorInput {
+  cycle: number;
+  /** Parallelism after the last cycle's rate limits. */
+  parallelism?: number;
+  /** App-wide Mimecast pause carried over from the last cycle. */
+  rateLimitedUntil?: number;
+  /** Stop after this many cycles (the local host's `--once`; the deployed supervisor runs forever). */
+  maxCycles?: number;
+}
+
+/** One line per cursor, as the status endpoint, the custom status and the health table show it. */
+export interface CursorHealth {
+  key: string;
+  feedId: string;
+  status: "ok" | "behind" | "rate-limited" | "failing" | "idle";
+  watermark?: number;
+  lagSeconds?: number;
+  backlogWindows: number;
+  eventsLastCycle: number;
+  eventsTotal: number;
+  deadLettered: number;
+  ambiguous: number;
+  rateLimitedUntil?: number;
+  lastError?: string;
+  lastErrorAt?: number;
+}
+
+export interface CycleReport {
+  cycle: number;
+  startedAt: number;
+  finishedAt: number;
+  nextTickAt?: number;
+  unitsRun: number;
+  unitsFailed: number;
+  unitsNotStarted: number;
+  rateLimitedUntil?: number;
+  cursors: CursorHealth[];
+}
+
+export interface WriteHealthInput {
+  instanceId: string;
+  report: CycleReport;
+}
+
+/** Budget of one ingest activity: far below the Consumption plan's 10-minute ceiling. */
+export const UNIT_BUDGET_MS = 4 * 60_000;
+/** Rate-limit resets nearer than this are waited out inside the cycle on a durable timer. */
+export const MAX_IN_CYCLE_RATE_LIMIT_WAIT_MS = 15 * 60_000;
+
+/**
+ * The eternal supervisor. Each cycle: read settings (an activity — orchestrators may not read them),
+ * read every cursor's checkpoint, plan with the pure planner, run the units with bounded parallelism,
+ * write one health row per cursor, sleep on a durable timer until the schedule's next tick, and
+ * continueAsNew with a few numbers so history never grows.
+ */
+export const supervisorOrchestrator: OrchestrationHandler = function* (
+  context: OrchestrationContext,
+): Generator<Task, CycleReport | undefined, unknown> {
+  const input = context.df.getInput<SupervisorInput | undefined>() ?? { cycle: 0 };
+  const cycle = input.cycle ?? 0;
+  const startedAt = context.df.currentUtcDateTime.getTime();
+
+  if (input.rateLimitedUntil !== undefined && input.rateLimitedUntil > startedAt) {
+    yield context.df.createTimer(new Date(input.rateLimitedUntil));
+  }
+
+  const settings = (yield context.df.callActivity(FUNCTIONS.readCycleSettings)) as CycleSettings;
+  const states = (yield context.df.Task.all(
+    settings.cursors.map((c) => context.df.callEntity(checkpointEntityId(c.key), "get")),
+  )) as CheckpointState[];
+  const byKey: Record<string, CheckpointState> = {};
+  settings.cursors.forEach((c, i) => {
+    const state = states[i];
+    if (state) byKey[c.key] = state;
+  });
+
+  const planAt = context.df.currentUtcDateTime.getTime();
+  const plan = planCycle(settings, byKey, planAt);
+  const tickAt = nextTick(settings.schedule, planAt);
+  context.df.setCustomStatus({ cycle, phase: "ingesting", units: plan.units.length, nextTickAt: tickAt });
+
+  const summary: DispatchSummary = yield* dispatchUnits(context, plan.units, {
+    maxParallel: input.parallelism ?? settings.maxParallel,
+    maxPerFeed: settings.maxPerFeed,
+    maxContinuationsPerCycle: settings.maxContinuationsPerCycle,
+    stopStartingAt: Math.max(tickAt, planAt + 60_000),
+    maxRateLimitWaitMs: MAX_IN_CYCLE_RATE_LIMIT_WAIT_MS,
+    budgetMs: UNIT_BUDGET_MS,
+  });
+
+  const finishedAt = context.df.currentUtcDateTime.getTime();
+  const after = (yield context.df.Task.all(
+    settings.cursors.map((c) => context.df.callEntity(checkpointEntityId(c.key), "get")),
+  )) as CheckpointState[];
+  const report: CycleReport = {
+    cycle,
+    startedAt,
+    finishedAt,
+    unitsRun: summary.unitsRun,
+    unitsFailed: summary.unitsFailed,
+    unitsNotStarted: summary.unitsNotStarted,
+    ...(summary.rateLimitedUntil !== undefined ? { rateLimitedUntil: summary.rateLimitedUntil } : {}),
+    cursors: settings.cursors.map((c, i) =>
+      cursorHealth(c.key, c.feedId, after[i], plan.cursors[i], summary.tallies[c.key], finishedAt, c.lagMs),
+    ),
+  };
+  const writeHealth: WriteHealthInput = { instanceId: context.df.instanceId, report };
+  yield context.df.callActivity(FUNCTIONS.writeHealth, writeHealth);
+
+  const lastCycle = input.maxCycles !== undefined && cycle + 1 >= input.maxCycles;
+  const wakeAt = nextTick(settings.schedule, context.df.currentUtcDateTime.getTime());
+  const finalReport = { ...report, ...(lastCycle ? {} : { nextTickAt: wakeAt }) };
+  context.df.setCustomStatus(compactStatus(finalReport));
+  if (lastCycle) return finalReport;
+
+  yield context.df.createTimer(new Date(wakeAt));
+  // Grow parallelism back by one per cycle without a rate limit.
+  const parallelism =
+    summary.rateLimitedUntil === undefined
+      ? Math.min(settings.maxParallel, summary.parallelism + 1)
+      : summary.parallelism;
+  const carry: SupervisorInput = {
+    cycle: cycle + 1,
+    parallelism,
+    ...(summary.rateLimitedUntil !== undefined ? { rateLimitedUntil: summary.rateLimitedUntil } : {}),
+    ...(input.maxCycles !== undefined ? { maxCycles: input.maxCycles } : {}),
+  };
+  context.df.continueAsNew(carry);
+  return undefined;
+};
+
+export function cursorHealth(
+  key: string,
+  feedId: string,
+  state: CheckpointState | undefined,
+  plan: CursorPlan | undefined,
+  tally: CursorTally | undefined,
+  now: number,
+  lagMs: number,
+): CursorHealth {
+  const watermark = state?.watermark;
+  const rateLimited = state?.rateLimitedUntil !== undefined && state.rateLimitedUntil > now;
+  const failing = (state?.consecutiveFailures ?? 0) >= 3;
+  const backlog = Math.max(0, (plan?.backlogWindows ?? 0) - (tally?.units ?? 0));
+  const status: CursorHealth["status"] = failing
+    ? "failing"
+    : rateLimited
+      ? "rate-limited"
+      : backlog > 1
+        ? "behind"
+        : tally
+          ? "ok"
+          : "idle";
+  return {
+    key,
+    feedId,
+    status,
+    ...(watermark !== undefined
+      ? { watermark, lagSeconds: Math.max(0, Math.round((now - watermark) / 1000)) }
+      : state?.lastSuccessAt !== undefined
+        ? { lagSeconds: Math.max(0, Math.round((now - state.lastSuccessAt + lagMs) / 1000)) }
+        : {}),
+    backlogWindows: backlog,
+    eventsLastCycle: tally?.counts.ingested ?? 0,
+    eventsTotal: state?.totals.ingested ?? 0,
+    deadLettered: state?.totals.deadLettered ?? 0,
+    ambiguous: state?.totals.ambiguous ?? 0,
+    ...(rateLimited ? { rateLimitedUntil: state.rateLimitedUntil } : {}),
+    ...(state?.lastError ? { lastError: state.lastError.message, lastErrorAt: state.lastError.at } : {}),
+  };
+}
+
+/** Custom status is capped at 16 KB: keep per-cursor essentials only. */
+export function compactStatus(report: CycleReport): Record<string, unknown> {
+  return {
+    cycle: report.cycle,
+    phase: "sleeping",
+    finishedAt: report.finishedAt,
+    nextTickAt: report.nextTickAt,
+    unitsRun: report.unitsRun,
+    unitsFailed: report.unitsFailed,
+    rateLimitedUntil: report.rateLimitedUntil,
+    cursors: report.cursors.map((c) => [c.key, c.status, c.lagSeconds ?? null, c.eventsLastCycle]),
+  };
+}

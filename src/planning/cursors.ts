@@ -1,0 +1,30 @@
+import type { FeedSpec, WindowSpec } from "../feeds/types";
+import type { CursorDescriptor } from "./types";
+
+/** Entity keys are case-sensitive strings; keep them plain so they read well in URLs and logs. */
+export function cursorKey(feedId: string, type?: string): string {
+  return type === undefined ? feedId : `${feedId}~${type.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+}
+
+/**
+ * The checkpointed cursors of the enabled feeds: one per feed, or one per event type for SIEM batch
+ * feeds (each type has its own `@nextPage` cursor in Mimecast).
+ */
+export function cursorsFor(feeds: readonly FeedSpec[], lagMs: number): CursorDescriptor[] {
+  return feeds.flatMap((feed): CursorDescriptor[] => {
+    const base = { feedId: feed.id, retentionDays: feed.retentionDays, lagMs };
+    // Widened on purpose: feed kinds added later land here without touching the orchestrator.
+    const window = feed.window as WindowSpec;
+    switch (window.kind) {
+      case "time-window":
+        return [{ ...base, key: cursorKey(feed.id), kind: "time-window", maxWindowMs: window.maxWindowMs }];
+      case "siem-day":
+        return window.types.map((type) => ({ ...base, key: cursorKey(feed.id, type), kind: "siem-day", type }));
+      case "snapshot":
+        return [{ ...base, key: cursorKey(feed.id), kind: "snapshot", cadenceMs: window.cadenceMs }];
+      case "token-chain":
+        return [{ ...base, key: cursorKey(feed.id), kind: "token-chain" }];
+    }
+  });
+}
+

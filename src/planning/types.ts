@@ -1,0 +1,130 @@
+import type { IngestCounts } from "../ingest/types";
+
+/**
+ * Everything the supervisor plans with, produced by an activity from the validated configuration
+ * (orchestrators may not read settings themselves). Small: ids, numbers, no secrets.
+ */
+export interface CycleSettings {
+  cursors: CursorDescriptor[];
+  /** Where a cursor without a checkpoint starts (epoch ms); clamped to each feed's retention. */
+  startTimeMs: number;
+  /** Six-field NCRONTAB schedule of the supervisor's cycle. */
+  schedule: string;
+  /** Units in flight at once across all feeds (lowered while Mimecast rate-limits us). */
+  maxParallel: number;
+  /** Units in flight at once for one feed. */
+  maxPerFeed: number;
+  /** Backfill windows one time-window cursor may run per cycle (the live window comes on top). */
+  maxBackfillWindowsPerCycle: number;
+  /** Follow-up units a cursor may run in one cycle after a unit stopped on its time budget. */
+  maxContinuationsPerCycle: number;
+}
+
+export type CursorKind = "time-window" | "siem-day" | "snapshot" | "token-chain";
+
+/** One checkpointed cursor: a feed, or one SIEM type of a feed. Its `key` names its entity. */
+export interface CursorDescriptor {
+  key: string;
+  feedId: string;
+  kind: CursorKind;
+  /** SIEM event type for `siem-day` cursors. */
+  type?: string;
+  /** Longest window one unit covers (`time-window`). */
+  maxWindowMs?: number;
+  /** How often a full snapshot is taken (`snapshot`). */
+  cadenceMs?: number;
+  /** The API serves no data older than this. */
+  retentionDays: number;
+  /** Windows end this far behind now so late-indexed events are not skipped. */
+  lagMs: number;
+  /** A fixed end (backfill requests): windows never reach past it. */
+  until?: number;
+  /** A fixed start (backfill requests) instead of the configured start date. */
+  since?: number;
+}
+
+/** A half-open time range [from, to) in epoch ms. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * One activity's worth of work. Small by design (it travels through Durable's queues): bounds and an
+ * opaque resume point, never records.
+ */
+export type WorkUnit =
+  | {
+      kind: "time-window";
+      key: string;
+      feedId: string;
+      from: number;
+      to: number;
+      /** Where the cursor's history starts, for a cursor whose first window is not the first to finish. */
+      origin: number;
+      resume?: unknown;
+    }
+  | {
+      kind: "siem-day";
+      key: string;
+      feedId: string;
+      type: string;
+      /** YYYY-MM-DD where a new cursor starts (ignored once the cursor exists). */
+      fromDay: string;
+      resume?: unknown;
+    }
+  | { kind: "token-chain"; key: string; feedId: string; startTimeMs: number; resume?: unknown }
+  | { kind: "snapshot"; key: string; feedId: string; snapshotTime: number; resume?: unknown };
+
+/** What an ingestion unit reports (a serialisable copy of `UnitOutcome`). */
+export type UnitResult =
+  | { kind: "completed"; counts: IngestCounts; resume: unknown }
+  | { kind: "partial"; counts: IngestCounts; resume: unknown; reason: string }
+  | { kind: "rate-limited"; counts: IngestCounts; resume: unknown; until: number }
+  | { kind: "failed"; counts: IngestCounts; resume: unknown; reason: string; retryable: boolean };
+
+/** An open unit of a time-window cursor: a window that started but is not yet fully in Sentinel. */
+export interface OpenWindow extends TimeRange {
+  resume: unknown;
+}
+
+export interface ErrorNote {
+  message: string;
+  at: number;
+}
+
+/**
+ * The durable state of one cursor (one entity). Kept well under 16 KB: ranges are merged, resume
+ * points are small, the reset log is capped.
+ */
+export interface CheckpointState {
+  key: string;
+  /** time-window: everything before this is in Sentinel. Only ever moves forward. */
+  watermark?: number;
+  /** time-window: finished windows above the watermark (merged, sorted, not touching it). */
+  covered: TimeRange[];
+  /** time-window: started windows with their resume points. */
+  open: OpenWindow[];
+  /** siem-day / token-chain: where the next unit resumes. */
+  cursor?: unknown;
+  /** snapshot: time of the last complete snapshot, and the one in progress. */
+  lastSnapshotAt?: number;
+  openSnapshot?: { snapshotTime: number; resume: unknown };
+  totals: IngestCounts;
+  lastRun?: { at: number; counts: IngestCounts; outcome: UnitResult["kind"] };
+  lastSuccessAt?: number;
+  lastError?: ErrorNote;
+  consecutiveFailures: number;
+  rateLimitedUntil?: number;
+  /** History older than the API's retention that could no longer be fetched (ms), if any. */
+  skippedMs?: number;
+  resets: ResetNote[];
+}
+
+export interface ResetNote {
+  at: number;
+  by: string;
+  reason: string;
+  /** The watermark/cursor before the reset, so an operator can undo it. */
+  previous: { watermark?: number; cursor?: unknown; lastSnapshotAt?: number };
+}

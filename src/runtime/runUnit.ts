@@ -1,0 +1,76 @@
+import type { FeedSpec } from "../feeds/types";
+import { ingestJsonWindow } from "../ingest/jsonWindow";
+import type { JsonWindowResume } from "../ingest/jsonWindow";
+import { ingestSiemBatch } from "../ingest/siemBatch";
+import type { SiemResume } from "../ingest/siemBatch";
+import type { UnitOutcome } from "../ingest/types";
+import type { UnitResult, WorkUnit } from "../planning/types";
+import type { Runtime } from "./runtime";
+
+/** Runs one planned unit of one feed kind. Resume points are our own earlier outputs (opaque here). */
+export type UnitRunner = (
+  runtime: Runtime,
+  feed: FeedSpec,
+  unit: WorkUnit,
+  limits: { deadline: number; signal?: AbortSignal },
+) => Promise<UnitOutcome<unknown>>;
+
+/**
+ * One runner per feed source kind. Adding a feed of an existing kind touches nothing here; a new kind
+ * adds its runner — never the orchestrator.
+ */
+export const UNIT_RUNNERS: Record<string, UnitRunner> = {
+  json: async (runtime, feed, unit, limits) => {
+    if (feed.source !== "json" || unit.kind !== "time-window") throw mismatch(feed, unit);
+    return ingestJsonWindow({
+      client: runtime.client,
+      feed,
+      sink: runtime.sink,
+      stream: runtime.streamFor(feed),
+      window: { from: unit.from, to: unit.to },
+      ...(unit.resume !== undefined ? { resume: unit.resume as JsonWindowResume } : {}),
+      deadline: limits.deadline,
+      now: () => runtime.clock.now(),
+      ...(limits.signal ? { signal: limits.signal } : {}),
+    });
+  },
+  "siem-batch": async (runtime, feed, unit, limits) => {
+    if (feed.source !== "siem-batch" || unit.kind !== "siem-day") throw mismatch(feed, unit);
+    return ingestSiemBatch({
+      client: runtime.client,
+      feed,
+      type: unit.type,
+      sink: runtime.sink,
+      stream: runtime.streamFor(feed),
+      fromDay: unit.fromDay,
+      ...(unit.resume !== undefined ? { resume: unit.resume as SiemResume } : {}),
+      deadline: limits.deadline,
+      now: () => runtime.clock.now(),
+      ...(limits.signal ? { signal: limits.signal } : {}),
+    });
+  },
+};
+
+/**
+ * Runs a unit within a time budget and returns its result as a value. Throws only what the ingestion
+ * unit throws: a transient fault before anything was ingested (safe for Durable's retry policy).
+ */
+export async function runUnit(
+  runtime: Runtime,
+  unit: WorkUnit,
+  budgetMs: number,
+  signal?: AbortSignal,
+): Promise<UnitResult> {
+  const feed = runtime.feed(unit.feedId);
+  const runner = UNIT_RUNNERS[feed.source];
+  if (!runner) throw new Error(`no unit runner for feed kind "${feed.source}" (feed ${feed.id})`);
+  const outcome = await runner(runtime, feed, unit, {
+    deadline: runtime.clock.now() + budgetMs,
+    ...(signal ? { signal } : {}),
+  });
+  return outcome;
+}
+
+function mismatch(feed: FeedSpec, unit: WorkUnit): Error {
+  return new Error(`unit kind "${unit.kind}" does not fit feed ${feed.id} (${feed.source})`);
+}

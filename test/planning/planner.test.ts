@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { FEEDS } from "../../src/feeds";
+import { cursorKey, cursorsFor } from "../../src/planning/cursors";
+import { initialCheckpoint } from "../../src/planning/checkpoint";
+import { chunk, gaps, planCycle, planCursor, RETENTION_MARGIN_MS } from "../../src/planning/planner";
+import { nextTick } from "../../src/planning/schedule";
+import type { CheckpointState, CursorDescriptor, CycleSettings } from "../../src/planning/types";
+
+const H = 3_600_000;
+const D = 24 * H;
+const NOW = Date.UTC(2024, 10, 18, 12, 0, 0);
+
+const dlp: CursorDescriptor = { key: "dlp", feedId: "dlp", kind: "time-window", maxWindowMs: D, retentionDays: 90, lagMs: 5 * 60_000 };
+const audit: CursorDescriptor = { key: "audit", feedId: "audit", kind: "time-window", maxWindowMs: D, retentionDays: 60, lagMs: 5 * 60_000 };
+const settings = (cursors: CursorDescriptor[], startTimeMs = NOW - 60 * D): CycleSettings => ({
+  cursors,
+  startTimeMs,
+  schedule: "0 */5 * * * *",
+  maxParallel: 4,
+  maxPerFeed: 2,
+  maxBackfillWindowsPerCycle: 8,
+  maxContinuationsPerCycle: 10,
+});
+
+describe("planner: first run backfill", () => {
+  it("chunks history from the start date by the feed's max window, newest window first", () => {
+    const plan = planCursor(dlp, initialCheckpoint("dlp"), settings([dlp]), NOW);
+    const head = NOW - dlp.lagMs;
+    assert.equal(plan.live.length, 1);
+    const live = plan.live[0]!;
+    assert.equal(live.kind === "time-window" && live.to, head, "the live window ends at now − lag");
+    assert.equal(plan.backfill.length, 8, "bounded per cycle");
+    const first = plan.backfill[0]!;
+    assert.equal(first.kind === "time-window" && first.from, NOW - 60 * D, "backfill starts at the start date");
+    assert.ok(plan.backfill.every((u) => u.kind === "time-window" && u.to - u.from <= D));
+    assert.equal(plan.backlogWindows, 60, "60 days minus the lag, in 1-day windows");
+  });
+
+  it("clamps the start to each feed's API retention (audit keeps 60 days)", () => {
+    const plan = planCursor(audit, initialCheckpoint("audit"), settings([audit], NOW - 90 * D), NOW);
+    const first = plan.backfill[0]!;
+    assert.equal(first.kind === "time-window" && first.from, NOW - 60 * D + RETENTION_MARGIN_MS);
+  });
+
+  it("puts every cursor's live window before any backfill, and interleaves backfill across feeds", () => {
+    const plan = planCycle(settings([dlp, audit]), {}, NOW);
+    assert.deepEqual(plan.units.slice(0, 2).map((u) => u.key), ["dlp", "audit"]);
+    assert.deepEqual(plan.units.slice(2, 6).map((u) => u.key), ["dlp", "audit", "dlp", "audit"]);
+  });
+});
+
+describe("planner: steady state", () => {
+  it("plans only the new window behind the lag once caught up", () => {
+    const state: CheckpointState = { ...initialCheckpoint("dlp"), watermark: NOW - 10 * 60_000 };
+    const plan = planCursor(dlp, state, settings([dlp]), NOW);
+    assert.equal(plan.backfill.length, 0);
+    assert.deepEqual(
+      plan.live.map((u) => u.kind === "time-window" && [u.from, u.to]),
+      [[NOW - 10 * 60_000, NOW - 5 * 60_000]],
+    );
+  });
+
+  it("resumes an open window with its resume point and never re-plans a covered range", () => {
+    const state: CheckpointState = {
+      ...initialCheckpoint("dlp"),
+      watermark: NOW - 3 * D,
+      open: [{ from: NOW - 3 * D, to: NOW - 2 * D, resume: { pageToken: "t" } }],
+      covered: [{ from: NOW - 2 * D, to: NOW - D }],
+    };
+    const plan = planCursor(dlp, state, settings([dlp]), NOW);
+    assert.deepEqual(plan.resumed.map((u) => u.resume), [{ pageToken: "t" }]);
+    const planned = [...plan.live, ...plan.backfill].map((u) => (u.kind === "time-window" ? [u.from, u.to] : []));
+    for (const [from, to] of planned) assert.ok(from! >= NOW - D || to! <= NOW - 3 * D, "no overlap with covered/open");
+  });
+
+  it("a rate-limited cursor gets no units until its reset", () => {
+    const state = { ...initialCheckpoint("dlp"), rateLimitedUntil: NOW + 1000 };
+    assert.equal(planCursor(dlp, state, settings([dlp]), NOW).idle, "rate-limited");
+    assert.equal(planCursor(dlp, state, settings([dlp]), NOW + 1000).live.length, 1);
+  });
+
+  it("a backfill request's cursor stops at its fixed end", () => {
+    const request = { ...dlp, key: "backfill~1~dlp", since: NOW - 5 * D, until: NOW - 3 * D, lagMs: 0 };
+    const plan = planCursor(request, initialCheckpoint(request.key), settings([request]), NOW);
+    const all = [...plan.live, ...plan.backfill];
+    assert.equal(all.length, 2);
+    assert.ok(all.every((u) => u.kind === "time-window" && u.from >= NOW - 5 * D && u.to <= NOW - 3 * D));
+  });
+});
+
+describe("planner: other cursor kinds", () => {
+  it("SIEM types get one unit each from their own cursor; a new cursor starts within retention", () => {
+    const cursors = cursorsFor(FEEDS.filter((f) => f.id === "siem-cg"), 0);
+    assert.equal(cursors.length, 10, "one cursor per SIEM CG type");
+    assert.equal(cursors[5]!.key, cursorKey("siem-cg", "internal email protect"));
+    const plan = planCycle(settings(cursors), { [cursors[0]!.key]: { ...initialCheckpoint(cursors[0]!.key), cursor: { cursor: "abc" } } }, NOW);
+    assert.equal(plan.units.length, 10);
+    const first = plan.units[0]!;
+    assert.deepEqual(first.resume, { cursor: "abc" });
+    assert.equal(first.kind === "siem-day" && first.fromDay, "2024-11-11", "7 days of retention, not the 60-day start");
+  });
+
+  it("a snapshot is planned on its cadence, and an unfinished one is resumed with its snapshot time", () => {
+    const snap: CursorDescriptor = { key: "aw", feedId: "aw", kind: "snapshot", cadenceMs: D, retentionDays: 1, lagMs: 0 };
+    assert.equal(planCursor(snap, { ...initialCheckpoint("aw"), lastSnapshotAt: NOW - H }, settings([snap]), NOW).idle, "snapshot-not-due");
+    assert.equal(planCursor(snap, { ...initialCheckpoint("aw"), lastSnapshotAt: NOW - D }, settings([snap]), NOW).live.length, 1);
+    const resumed = planCursor(snap, { ...initialCheckpoint("aw"), openSnapshot: { snapshotTime: 5000, resume: { p: 1 } } }, settings([snap]), NOW);
+    assert.deepEqual(resumed.resumed[0], { kind: "snapshot", key: "aw", feedId: "aw", snapshotTime: 5000, resume: { p: 1 } });
+  });
+});
+
+describe("range helpers and schedule", () => {
+  it("gaps() returns what is not taken, and ignores a too-short newest gap", () => {
+    assert.deepEqual(gaps(0, 100_000, [{ from: 10_000, to: 20_000 }]), [
+      { from: 0, to: 10_000 },
+      { from: 20_000, to: 100_000 },
+    ]);
+    assert.deepEqual(gaps(0, 10_500, [{ from: 0, to: 10_000 }]), []);
+  });
+
+  it("chunk() splits aligned to the start", () => {
+    assert.deepEqual(chunk({ from: 0, to: 25 }, 10), [
+      { from: 0, to: 10 },
+      { from: 10, to: 20 },
+      { from: 20, to: 25 },
+    ]);
+  });
+
+  it("nextTick follows the six-field schedule in UTC, strictly after now", () => {
+    assert.equal(nextTick("0 */5 * * * *", Date.UTC(2024, 0, 1, 0, 2, 3)), Date.UTC(2024, 0, 1, 0, 5, 0));
+    assert.equal(nextTick("0 */5 * * * *", Date.UTC(2024, 0, 1, 0, 5, 0)), Date.UTC(2024, 0, 1, 0, 10, 0));
+    assert.equal(nextTick("0 0 9 * * MON", Date.UTC(2024, 0, 1, 10, 0, 0)), Date.UTC(2024, 0, 8, 9, 0, 0));
+  });
+});
