@@ -36,6 +36,8 @@ export interface KustoAnalysis {
   columns: KustoColumn[];
   /** Every syntax node kind in the query (e.g. ExtendOperator), for operator allow-lists. */
   syntaxKinds: string[];
+  /** Names of the functions the query calls (e.g. tostring), for function allow-lists. */
+  functionNames: string[];
 }
 
 // Just the part of the Bridge API used here: its generated typings are 30k lines of overloads.
@@ -68,7 +70,12 @@ interface KustoLanguage {
   KustoCode: { ParseAndAnalyze(text: string, globals: unknown): BridgeCode };
   Syntax: {
     SyntaxKind: unknown;
-    SyntaxElement: { WalkNodes(root: unknown, action: (node: { Kind: number }) => void): void };
+    SyntaxElement: {
+      WalkNodes(
+        root: unknown,
+        action: (node: { Kind: number; Name?: { SimpleName?: string } }) => void,
+      ): void;
+    };
   };
 }
 interface BridgeGlobals {
@@ -154,10 +161,14 @@ export function analyzeKusto(
       ? []
       : Bridge.toArray<BridgeColumn>(resultColumns).map((c) => ({ name: c.Name, type: c.Type.Name }));
   const kinds = new Set<string>();
+  const functionNames = new Set<string>();
   Kusto.Language.Syntax.SyntaxElement.WalkNodes(code.Syntax, (node) => {
-    kinds.add(System.Enum.getName(Kusto.Language.Syntax.SyntaxKind, node.Kind));
+    const kind = System.Enum.getName(Kusto.Language.Syntax.SyntaxKind, node.Kind);
+    kinds.add(kind);
+    const name = node.Name?.SimpleName;
+    if (kind === "FunctionCallExpression" && name !== undefined) functionNames.add(name);
   });
-  return { diagnostics, columns, syntaxKinds: [...kinds] };
+  return { diagnostics, columns, syntaxKinds: [...kinds], functionNames: [...functionNames] };
 }
 
 /** Error messages for `query` (empty when it parses and type-checks against `tables` and `functions`). */

@@ -25,6 +25,9 @@ describe("Kusto test helper", () => {
       { name: "Kind", type: "string" },
     ]);
     assert.ok(analysis.syntaxKinds.includes("FilterOperator"));
+    assert.deepEqual(analyzeKusto("Audit_CL | extend k = tolower(auditType)", TABLES).functionNames, [
+      "tolower",
+    ]);
   });
 
   test("reports unknown tables and columns, and type errors", () => {
