@@ -234,6 +234,13 @@ describe("infra/azuredeploy.json", () => {
   });
 });
 
+describe("docs/deployment.md", () => {
+  test("documents every template parameter", () => {
+    const doc = readFileSync(path.join(REPO_ROOT, "docs", "deployment.md"), "utf8");
+    for (const name of Object.keys(template.parameters ?? {})) assert.ok(doc.includes(`| \`${name}\``), name);
+  });
+});
+
 describe("infra/createUiDefinition.json", () => {
   test("its outputs are exactly the template's parameters", () => {
     assert.deepEqual(
