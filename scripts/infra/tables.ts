@@ -1,0 +1,112 @@
+/**
+ * The DCR and the custom-table schemas, generated from the feed registry (src/feeds) through
+ * `allTableStreams`, so a feed's columns are declared once: in its spec. Feeds that share a table
+ * (e.g. SIEM CG over API 2.0 and the API 1.0 SIEM files) share one stream and one data flow.
+ */
+import type { FeedSpecBase } from "../../src/feeds/types";
+import { allTableStreams } from "../../src/ingest/streams";
+import type { StreamColumn, StreamColumnType } from "../../src/sentinel/streams";
+
+/** One destination table with its default name, the feeds that write it and its DCR stream columns. */
+export interface TableEntry {
+  table: string;
+  /** Feed ids writing this table (empty for the connector's own tables). */
+  feedIds: string[];
+  columns: readonly StreamColumn[];
+}
+
+/**
+ * Rows arrive already mapped (TimeGenerated = event time, compatibility renames done in the feed
+ * mapper), so the transform is the identity: cheapest to run and nothing can be dropped on the way.
+ */
+export const IDENTITY_TRANSFORM = "source";
+
+/** The ARM expression every DCR destination uses: the one workspace the template deploys into. */
+export const WORKSPACE_RESOURCE_ID = "[variables('workspaceResourceId')]";
+export const DESTINATION_NAME = "sentinelWorkspace";
+
+/** Log Analytics tables API column types differ from DCR stream types in one spelling. */
+const TABLE_COLUMN_TYPES: Readonly<Record<StreamColumnType, string>> = {
+  string: "string",
+  int: "int",
+  long: "long",
+  real: "real",
+  boolean: "boolean",
+  datetime: "dateTime",
+  dynamic: "dynamic",
+};
+
+export function tableColumnType(type: StreamColumnType): string {
+  return TABLE_COLUMN_TYPES[type];
+}
+
+/** Every table the connector writes, once each, in registry order; shared tables must agree on columns. */
+export function tableEntries(feeds: readonly FeedSpecBase[]): TableEntry[] {
+  const entries = new Map<string, TableEntry>();
+  for (const { table, stream, feedId } of allTableStreams(feeds)) {
+    const existing = entries.get(table);
+    if (existing === undefined) {
+      entries.set(table, { table, feedIds: feedId === undefined ? [] : [feedId], columns: stream.columns });
+      continue;
+    }
+    if (JSON.stringify(existing.columns) !== JSON.stringify(stream.columns)) {
+      throw new Error(
+        `feeds ${[...existing.feedIds, feedId ?? "(connector)"].join(", ")} share table ${table} but declare different columns`,
+      );
+    }
+    if (feedId !== undefined) existing.feedIds.push(feedId);
+  }
+  return [...entries.values()];
+}
+
+export interface GeneratedDcrProperties {
+  streamDeclarations: Record<string, { columns: StreamColumn[] }>;
+  destinations: { logAnalytics: { name: string; workspaceResourceId: string }[] };
+  dataFlows: {
+    streams: string[];
+    destinations: string[];
+    transformKql: string;
+    outputStream: string;
+  }[];
+}
+
+/** The DCR's `properties` (minus the data collection endpoint id, which the template adds). */
+export function generateDcr(entries: readonly TableEntry[]): GeneratedDcrProperties {
+  return {
+    streamDeclarations: Object.fromEntries(
+      entries.map((entry) => [
+        `Custom-${entry.table}`,
+        { columns: entry.columns.map(({ name, type }) => ({ name, type })) },
+      ]),
+    ),
+    destinations: { logAnalytics: [{ name: DESTINATION_NAME, workspaceResourceId: WORKSPACE_RESOURCE_ID }] },
+    dataFlows: entries.map((entry) => ({
+      streams: [`Custom-${entry.table}`],
+      destinations: [DESTINATION_NAME],
+      transformKql: IDENTITY_TRANSFORM,
+      outputStream: `Custom-${entry.table}`,
+    })),
+  };
+}
+
+export interface GeneratedTable {
+  name: string;
+  properties: {
+    plan: "Analytics";
+    schema: { name: string; columns: { name: string; type: string }[] };
+  };
+}
+
+/** Custom tables in the Log Analytics tables API shape (`workspaces/tables`). */
+export function generateTables(entries: readonly TableEntry[]): GeneratedTable[] {
+  return entries.map((entry) => ({
+    name: entry.table,
+    properties: {
+      plan: "Analytics",
+      schema: {
+        name: entry.table,
+        columns: entry.columns.map(({ name, type }) => ({ name, type: tableColumnType(type) })),
+      },
+    },
+  }));
+}
