@@ -46,7 +46,7 @@ export interface SnapshotJob {
   deadline?: number;
   now: () => number;
   signal?: AbortSignal;
-  /** Rows go to this stream once the snapshot is complete (default SNAPSHOT_STREAM). */
+  /** Where the completion row goes (default SNAPSHOT_STREAM). */
   markerStream?: StreamSchema;
 }
 
