@@ -4,9 +4,16 @@
  */
 import { archiveSearchFeed } from "./archiveSearch";
 import { auditFeed } from "./audit";
+import { awarenessPerformanceFeed } from "./awarenessPerformance";
+import { awarenessPhishingFeed } from "./awarenessPhishing";
+import { awarenessSafeScoreFeed } from "./awarenessSafeScore";
+import { awarenessWatchlistFeed } from "./awarenessWatchlist";
 import { dlpFeed } from "./dlp";
 import { messageReleaseFeed } from "./messageRelease";
 import { siemCgFeed, siemCiFeed } from "./siem";
+import { siemV1Feed } from "./siemV1";
+import { threatIntelCustomerFeed } from "./threatIntelCustomer";
+import { threatIntelGridFeed } from "./threatIntelGrid";
 import { ttpAttachmentFeed } from "./ttpAttachment";
 import { ttpImpersonationFeed } from "./ttpImpersonation";
 import { ttpUrlFeed } from "./ttpUrl";
@@ -20,8 +27,15 @@ export const FEEDS: readonly FeedSpec[] = [
   ttpAttachmentFeed,
   ttpImpersonationFeed,
   auditFeed,
+  threatIntelCustomerFeed,
+  threatIntelGridFeed,
+  awarenessPerformanceFeed,
+  awarenessSafeScoreFeed,
+  awarenessWatchlistFeed,
+  awarenessPhishingFeed,
   messageReleaseFeed,
   archiveSearchFeed,
+  siemV1Feed,
 ];
 
 export function feedById(id: string): FeedSpec | undefined {

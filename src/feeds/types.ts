@@ -66,7 +66,45 @@ export interface SiemBatchFeedSpec extends FeedSpecBase {
   window: { kind: "siem-day"; batchKind: SiemBatchKind; types: readonly string[] };
 }
 
-export type FeedSpec = JsonWindowFeedSpec | SiemBatchFeedSpec;
+/**
+ * Awareness-training snapshots ("the state today", not events): every run pages the whole endpoint and
+ * tags each row with SnapshotId/SnapshotTime. With `parent`, the snapshot is one paged query per parent
+ * record (phishing campaigns → each campaign's user data).
+ */
+export interface SnapshotFeedSpec extends FeedSpecBase {
+  source: "snapshot";
+  endpoint: JsonEndpoint;
+  window: { kind: "snapshot"; cadenceMs: number };
+  /** `data[0]` filter (per parent id when `parent` is set). */
+  filter(parentId?: string): Record<string, unknown> | undefined;
+  /** Fields naming a record inside one snapshot: EventId = fingerprint(SnapshotId + these values). */
+  keyFields: readonly string[];
+  parent?: {
+    endpoint: JsonEndpoint;
+    /** Parent field holding the id passed to `filter`. */
+    idField: string;
+    /** Row field ← parent field, copied onto every child record (e.g. campaignId ← id). */
+    inherit: Readonly<Record<string, string>>;
+  };
+}
+
+/** Mimecast threat-intel STIX files (`malware_customer` / `malware_grid`), one row per indicator. */
+export interface ThreatIntelFeedSpec extends FeedSpecBase {
+  source: "threat-intel";
+  feedType: "malware_customer" | "malware_grid";
+  window: { kind: "token-chain" };
+}
+
+/** API 1.0 SIEM files (`get-siem-logs`): records normalised to the CG shape before mapping. */
+export interface SiemV1FeedSpec extends FeedSpecBase {
+  source: "siem-v1";
+  window: { kind: "token-chain" };
+  /** A 1.0 record (log type from its file name) in SIEM CG 2.0 field names; see siemV1.ts. */
+  normalise(record: Readonly<Record<string, unknown>>, fileName: string): Record<string, unknown>;
+}
+
+export type FeedSpec =
+  JsonWindowFeedSpec | SiemBatchFeedSpec | SnapshotFeedSpec | ThreatIntelFeedSpec | SiemV1FeedSpec;
 
 export type { StreamColumnType };
 

@@ -117,7 +117,7 @@ export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<
 }
 
 /** Fingerprint of the record just before `position` (the last one handled). */
-function anchorAt(items: readonly SegmentItem[], position: number): string | undefined {
+export function anchorAt(items: readonly SegmentItem[], position: number): string | undefined {
   const item = items[position - 1];
   return item ? fingerprintEventId("anchor", item.raw) : undefined;
 }

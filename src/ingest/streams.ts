@@ -52,6 +52,26 @@ export const CONNECTOR_HEALTH_STREAM: StreamSchema = {
   ],
 };
 
+/**
+ * One row per completed snapshot (awareness feeds), written only after every row of the snapshot was
+ * accepted: "the latest complete snapshot" is the newest SnapshotId here, never a half-written one.
+ */
+export const SNAPSHOT_TABLE = "MimecastSnapshots_CL";
+
+export const SNAPSHOT_STREAM: StreamSchema = {
+  streamName: `Custom-${SNAPSHOT_TABLE}`,
+  columns: [
+    { name: "TimeGenerated", type: "datetime" },
+    { name: "EventId", type: "string" },
+    { name: "Feed", type: "string" },
+    { name: "SnapshotId", type: "string" },
+    { name: "SnapshotTime", type: "datetime" },
+    { name: "CompletedAt", type: "datetime" },
+    { name: "RowCount", type: "long" },
+    { name: "DeadLettered", type: "long" },
+  ],
+};
+
 /** A destination table and the DCR stream that feeds it. */
 export interface TableStream {
   table: string;
@@ -60,11 +80,30 @@ export interface TableStream {
   feedId?: string;
 }
 
-/** Every table the connector writes, with default names: what infra and content are generated from. */
+/**
+ * Every table the connector writes, with default names: what infra and content are generated from.
+ * Feeds sharing a table (siem-v1 with siem-cg, both threat-intel feeds) appear once, under the first
+ * feed; they must declare the same columns.
+ */
 export function allTableStreams(feeds: readonly FeedSpecBase[]): TableStream[] {
+  const byTable = new Map<string, TableStream>();
+  for (const feed of feeds) {
+    const stream = streamFor(feed);
+    const existing = byTable.get(feed.defaultTable);
+    if (existing) {
+      if (JSON.stringify(existing.stream) !== JSON.stringify(stream)) {
+        throw new Error(
+          `feeds ${existing.feedId} and ${feed.id} share ${feed.defaultTable} with different columns`,
+        );
+      }
+      continue;
+    }
+    byTable.set(feed.defaultTable, { table: feed.defaultTable, stream, feedId: feed.id });
+  }
   return [
-    ...feeds.map((feed) => ({ table: feed.defaultTable, stream: streamFor(feed), feedId: feed.id })),
+    ...byTable.values(),
     { table: DEAD_LETTER_TABLE, stream: DEAD_LETTER_STREAM },
     { table: CONNECTOR_HEALTH_TABLE, stream: CONNECTOR_HEALTH_STREAM },
+    { table: SNAPSHOT_TABLE, stream: SNAPSHOT_STREAM },
   ];
 }

@@ -7,7 +7,8 @@ import { siemCgFeed } from "../../src/feeds/siem";
 import { auditFeed } from "../../src/feeds/audit";
 import { ttpUrlFeed } from "../../src/feeds/ttpUrl";
 import type { FeedSpec } from "../../src/feeds/types";
-import type { FeedKey, Simulator } from "../../simulator/index";
+import { indicatorRecords } from "../../src/feeds/stix";
+import type { AwarenessSnapshotKind, FeedKey, Simulator } from "../../simulator/index";
 import { startSimulator } from "../../simulator/index";
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -19,11 +20,37 @@ before(async () => {
 });
 after(() => sim.close());
 
-/** Realistic records of a feed, exactly as the simulator's API serves them. */
+const AWARENESS_KIND: Record<string, AwarenessSnapshotKind> = {
+  "awareness-performance": "performance",
+  "awareness-safe-score": "safe-score",
+  "awareness-watchlist": "watchlist",
+};
+
+/**
+ * Realistic records of a feed, exactly as the simulator's API serves them — in the form the ingestion
+ * unit hands them to the mapper (snapshot rows tagged, STIX indicators enriched, 1.0 records normalised).
+ */
 function sampleRecords(feed: FeedSpec, count: number): Record<string, unknown>[] {
+  if (feed.source === "snapshot") {
+    const tags = { SnapshotId: `${feed.id}@x`, SnapshotTime: new Date(NOW).toISOString() };
+    const campaign = sim.awarenessSnapshot("campaigns")[0]!;
+    const records =
+      feed.id === "awareness-phishing"
+        ? sim
+            .awarenessSnapshot("user-data", { campaignId: String(campaign.id) })
+            .map((r) => ({ ...r, campaignId: campaign.id, campaignName: campaign.name }))
+        : sim.awarenessSnapshot(AWARENESS_KIND[feed.id]!, { includeUserDetails: true });
+    return records.slice(0, count).map((r) => ({ ...r, ...tags }));
+  }
   const out: Record<string, unknown>[] = [];
   for (const event of sim.groundTruth(feed.id as FeedKey, { from: NOW - 2 * DAY, to: NOW - DAY })) {
-    out.push(event.record);
+    if (feed.source === "threat-intel") {
+      const stix = event.record as unknown as Record<string, Record<string, unknown>>;
+      const objects = [stix["malware"]!, stix["indicator"]!, stix["relationship"]!];
+      out.push(indicatorRecords(objects, feed.feedType)[0]!.record);
+    } else if (feed.source === "siem-v1") {
+      out.push(feed.normalise(event.record, `${event.type ?? ""}_20261120.json`));
+    } else out.push(event.record);
     if (out.length >= count) break;
   }
   return out;

@@ -1,0 +1,31 @@
+import { ENDPOINTS } from "../mimecast/endpoints";
+import { strings } from "./define";
+import { snapshotFeed } from "./snapshot";
+import { DAY_MS } from "./time";
+
+/**
+ * Awareness training SAFE scores (`POST /api/awareness-training/company/get-safe-score-details`): one row
+ * per user per snapshot. Column names are the fields the 3.1 `AwarenessSafeScore` parser reads.
+ */
+export const awarenessSafeScoreFeed = snapshotFeed({
+  id: "awareness-safe-score",
+  title: "Awareness training: SAFE score details (snapshot)",
+  permission: "Awareness Training → Dashboard → Read",
+  defaultTable: "Awareness_SafeScore_Details_CL",
+  endpoint: ENDPOINTS.awarenessSafeScore,
+  filter: () => undefined,
+  cadenceMs: DAY_MS / 2,
+  retentionDays: 0,
+  keyFields: ["emailAddress"],
+  columns: strings(
+    "emailAddress",
+    "name",
+    "risk",
+    "humanError",
+    "sentiment",
+    "engagement",
+    "knowledge",
+    "userState",
+    "department",
+  ),
+});

@@ -1,0 +1,186 @@
+import { mapRecord } from "../feeds/mapping";
+import { indicatorRecords } from "../feeds/stix";
+import { formatMimecastTime } from "../feeds/time";
+import type { ThreatIntelFeedSpec } from "../feeds/types";
+import type { MimecastClient } from "../mimecast/client";
+import { MimecastBadResponseError } from "../mimecast/errors";
+import { fetchThreatIntelFeed } from "../mimecast/threatIntel";
+import type { Sink } from "../sentinel/sink";
+import type { StreamSchema } from "../sentinel/streams";
+import type { TiUpload } from "../sentinel/tiUpload";
+import { anchorAt, failureOutcome } from "./jsonWindow";
+import type { SegmentItem } from "./segment";
+import { deadLetterRow, uploadOrdered, uploadSegment } from "./segment";
+import { DEAD_LETTER_STREAM } from "./streams";
+import type { IngestCounts, UnitOutcome } from "./types";
+import { addCounts, zeroCounts } from "./types";
+
+/**
+ * Where to resume a threat-intel window: the file (by the token that fetches it) and how far into its
+ * indicators each destination got. The token moves to the next file only when both are done.
+ */
+export interface ThreatIntelResume {
+  /** `X-Mc-Threat-Feed-Next-Token` that fetches the current file; undefined = the window's first file. */
+  token?: string;
+  /** Indicators of that file handled in the custom table (rows accepted or dead-lettered). */
+  skipRecords: number;
+  /** Indicators of that file whose dead-letters are stored. */
+  deadLetteredThrough: number;
+  /** Indicators of that file done in Sentinel TI (accepted, or refused and dead-lettered). */
+  tiThrough: number;
+  /** Fingerprint of the last handled indicator, to notice a file that changed under a resume point. */
+  anchor?: string;
+}
+
+export const THREAT_INTEL_START: ThreatIntelResume = { skipRecords: 0, deadLetteredThrough: 0, tiThrough: 0 };
+
+export interface ThreatIntelJob {
+  client: MimecastClient;
+  feed: ThreatIntelFeedSpec;
+  sink: Sink;
+  /** The custom table's stream (`streamFor(feed)`). */
+  stream: StreamSchema;
+  /** [from, to) of indicator times; the file chain is followed to its end inside it. */
+  window: { from: number; to: number };
+  resume?: ThreatIntelResume;
+  /** Sentinel TI upload; skipped when absent (custom table only). */
+  tiUpload?: TiUpload;
+  deadline?: number;
+  now: () => number;
+  signal?: AbortSignal;
+  /** Safety bound on files per call. */
+  maxFiles?: number;
+}
+
+/**
+ * Ingests one window of a threat-intel feed file by file along the token chain: each file's indicators
+ * go to the custom table (prefix-exact, like every unit), then to Sentinel TI (refused objects become
+ * dead-letters with the service's reason); only then does the token move on.
+ */
+export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcome<ThreatIntelResume>> {
+  const { client, feed, sink, stream } = job;
+  let resume = job.resume ?? THREAT_INTEL_START;
+  let counts: IngestCounts = zeroCounts();
+  const stop = (retryable: boolean, reason: string): UnitOutcome<ThreatIntelResume> =>
+    retryable
+      ? { kind: "partial", counts, resume, reason }
+      : { kind: "failed", counts, resume, reason, retryable: false };
+  try {
+    for (let fileNumber = 0; fileNumber < (job.maxFiles ?? 10_000); fileNumber += 1) {
+      const token = resume.token;
+      const file = await fetchThreatIntelFeed(client, {
+        feedType: feed.feedType,
+        fileType: "stix",
+        start: formatMimecastTime(job.window.from),
+        end: formatMimecastTime(job.window.to),
+        ...(token ? { token } : {}),
+      });
+      if (file.kind === "empty") return { kind: "completed", counts, resume: THREAT_INTEL_START };
+      if (file.kind !== "stix") {
+        throw new MimecastBadResponseError("threat-intel feed answered CSV to a STIX request", feed.id);
+      }
+      const indicators = indicatorRecords(file.objects, feed.feedType);
+      const items: SegmentItem[] = indicators.map((indicator, index) => ({
+        position: index,
+        sourcePosition: `${feed.id} file ${token ?? "first"} indicator ${index} (object ${indicator.objectIndex})`,
+        mapped: mapRecord(feed, indicator.record),
+        raw: indicator.object,
+      }));
+      const handled = Math.max(resume.skipRecords, resume.tiThrough);
+      if (handled > 0 && resume.anchor !== undefined && anchorAt(items, handled) !== resume.anchor) {
+        // The file changed since we stopped inside it: send it all again (same EventIds, TI upserts).
+        counts = addCounts(counts, { ...zeroCounts(), resent: handled });
+        resume = { ...THREAT_INTEL_START, ...(token ? { token } : {}) };
+      }
+      counts = addCounts(counts, {
+        ...zeroCounts(),
+        pages: 1,
+        fetched: Math.max(0, items.length - resume.skipRecords),
+      });
+      const at = (r: Omit<ThreatIntelResume, "token" | "anchor">): ThreatIntelResume => {
+        const anchor = anchorAt(items, Math.max(r.skipRecords, r.tiThrough));
+        return { ...(token ? { token } : {}), ...r, ...(anchor !== undefined ? { anchor } : {}) };
+      };
+
+      // 1. The custom table.
+      const table = await uploadSegment({
+        sink,
+        stream,
+        feedId: feed.id,
+        items,
+        progress: { safeThrough: resume.skipRecords, deadLetteredThrough: resume.deadLetteredThrough },
+        now: job.now(),
+        ...(job.signal ? { signal: job.signal } : {}),
+      });
+      counts = addCounts(counts, table.counts);
+      resume = at({
+        skipRecords: table.progress.safeThrough,
+        deadLetteredThrough: table.progress.deadLetteredThrough,
+        tiThrough: resume.tiThrough,
+      });
+      if (table.failure) {
+        return stop(
+          table.failure.retryable,
+          `Sentinel did not accept ${stream.streamName} rows: ${table.failure.message}`,
+        );
+      }
+
+      // 2. Sentinel threat intelligence: the indicators that made valid rows (the rest are dead-letters).
+      if (job.tiUpload) {
+        const pending = items.filter((i) => i.position >= resume.tiThrough && i.mapped.kind === "row");
+        const objects = pending.map((i) => i.raw as Record<string, unknown>);
+        const ti = await job.tiUpload.upload(objects, job.signal);
+        const refused = ti.rejected.map(({ index, reason }): SegmentItem => {
+          const item = pending[index]!;
+          return {
+            position: item.position,
+            sourcePosition: `${item.sourcePosition} (Sentinel TI upload)`,
+            mapped: { kind: "dead-letter", reason },
+            raw: item.raw,
+          };
+        });
+        if (refused.length > 0) {
+          const rows = refused.map((item) => deadLetterRow(feed.id, item, job.now()));
+          const stored = await uploadOrdered(sink, DEAD_LETTER_STREAM, rows, job.signal);
+          counts = addCounts(counts, {
+            ...zeroCounts(),
+            deadLettered: stored.accepted,
+            ambiguous: stored.ambiguous,
+          });
+          if (stored.failure) {
+            // tiThrough stays: the batch is uploaded again (an upsert) and its refusals stored then.
+            return stop(true, `Sentinel did not accept dead-letters: ${stored.failure.message}`);
+          }
+        }
+        const tiThrough = ti.done >= pending.length ? items.length : pending[ti.done]!.position;
+        resume = at({
+          skipRecords: resume.skipRecords,
+          deadLetteredThrough: resume.deadLetteredThrough,
+          tiThrough,
+        });
+        if (ti.failure) {
+          const reason = `Sentinel TI upload: ${ti.failure.message}`;
+          if (ti.failure.status === 429 && ti.failure.retryAfterMs !== undefined) {
+            return { kind: "rate-limited", counts, resume, until: job.now() + ti.failure.retryAfterMs };
+          }
+          return stop(ti.failure.retryable, reason);
+        }
+      }
+
+      // Both destinations have the whole file: only now may the token move past it.
+      resume = { ...THREAT_INTEL_START, ...(file.nextToken ? { token: file.nextToken } : {}) };
+      if (!file.nextToken) return { kind: "completed", counts, resume: THREAT_INTEL_START };
+      if (job.deadline !== undefined && job.now() >= job.deadline) {
+        return {
+          kind: "partial",
+          counts,
+          resume,
+          reason: "time budget used; continuing in the next activity",
+        };
+      }
+    }
+    return { kind: "partial", counts, resume, reason: "file limit reached; continuing in the next activity" };
+  } catch (error) {
+    return failureOutcome(error, counts, resume);
+  }
+}
