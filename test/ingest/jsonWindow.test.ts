@@ -321,6 +321,29 @@ describe("ingestJsonWindow: Mimecast faults", () => {
     assertExactly(rowsIn(w, dlpFeed), truth(w, dlpFeed).ids);
   });
 
+  it("an unexpected error after rows were ingested is a retryable failure at the exact resume point, not a throw", async () => {
+    const w = await open([dlpFeed]);
+    const { records, ids } = truth(w, dlpFeed);
+    const poison = records[PAGE + 3]!;
+    let broken = true;
+    const poisonId = dlpFeed.eventId(poison);
+    const flaky: JsonWindowFeedSpec = {
+      ...dlpFeed,
+      eventId: (record) => {
+        const id = dlpFeed.eventId(record);
+        if (broken && id === poisonId) throw new TypeError("mapper bug");
+        return id;
+      },
+    };
+    const first = await ingestJsonWindow(job(w, flaky));
+    assert.equal(first.kind, "failed");
+    assert.ok(first.kind === "failed" && first.retryable && /mapper bug/.test(first.reason));
+    assert.equal(first.counts.ingested, PAGE);
+    broken = false;
+    await runToCompletion(first.resume, unit(w, flaky));
+    assertExactly(rowsIn(w, dlpFeed), ids);
+  });
+
   it("a reached deadline stops at a page boundary; resuming run after run completes exactly", async () => {
     const w = await open([dlpFeed]);
     const run = await runToCompletion(undefined, unit(w, dlpFeed, { deadline: NOW }));

@@ -272,6 +272,34 @@ describe("ingestSiemBatch: Sentinel rejections", () => {
   });
 });
 
+describe("ingestSiemBatch: listing changes under a resume point", () => {
+  it("finds its file by path when older files of the page aged out of retention, and re-sends nothing", async () => {
+    const w = await open();
+    const stream = streamFor(siemCgFeed).streamName;
+    const firstDay = "2024-11-11"; // the oldest day the 7-day retention still serves at NOW
+    const firstDayMs = Date.UTC(2024, 10, 11);
+    // Listing page 10 holds files 90–99: 22:30–23:45 of day 1, then 00:00–00:45 of day 2.
+    // Stop in file 97 (page index 7): one Sentinel request per file.
+    w.fake.inject({ kind: "status", status: 503, times: 3, match: fromNthRequest(stream, 98) });
+    const run = unit(w, siemCgFeed, "receipt", { fromDay: firstDay, toDay: "2024-11-12" });
+    const first = await run(undefined);
+    assert.equal(first.kind, "partial");
+    assert.equal(first.resume.fileIndex, 7);
+    w.sim.clock.advance(24 * HOUR); // day 1 leaves retention: the page now starts at day 2's first file
+    const rest = await runToCompletion(first.resume, run);
+    assert.equal(rest.counts.resent, 0);
+    const truthIds = [
+      ...w.sim.groundTruth("siem-cg", {
+        type: "receipt",
+        from: firstDayMs,
+        to: firstDayMs + 48 * HOUR,
+        basis: "publish",
+      }),
+    ].map((e) => siemCgFeed.eventId(e.record));
+    assertExactly(rowsIn(w, siemCgFeed), truthIds);
+  });
+});
+
 describe("ingestSiemBatch: file download faults", () => {
   it("re-lists on an expired presigned URL and goes on with the same file, within the run", async () => {
     const w = await open();
