@@ -19,7 +19,10 @@ export interface JsonWindowResume {
   skipRecords: number;
   /** Records of that page whose dead-letters are already stored. */
   deadLetteredThrough: number;
-  /** Fingerprint of the last handled record, to detect a page that changed before we resumed in it. */
+  /**
+   * Fingerprint of the page's records before max(skipRecords, deadLetteredThrough), to detect a page
+   * that changed before we resumed in it (only a page read without a token can change).
+   */
   anchor?: string;
 }
 
@@ -36,6 +39,10 @@ export interface JsonWindowJob {
   deadline?: number;
   now: () => number;
   signal?: AbortSignal;
+  /** Records per Mimecast page (default and maximum: the endpoint's). */
+  pageSize?: number;
+  /** Bytes of JSON per Sentinel request (default REQUEST_BUDGET_BYTES). */
+  requestBudgetBytes?: number;
 }
 
 /**
@@ -50,6 +57,7 @@ export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<
     const pages = paginateJson(client, feed.endpoint, {
       filter: feed.filter(job.window),
       ...(resume.pageToken ? { pageToken: resume.pageToken } : {}),
+      ...(job.pageSize !== undefined ? { pageSize: job.pageSize } : {}),
     });
     for await (const page of pages) {
       const items: SegmentItem[] = page.records.map((record, index) => ({
@@ -58,13 +66,13 @@ export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<
         mapped: mapRecord(feed, record),
         raw: record,
       }));
-      if (resume.skipRecords > 0 && resume.anchor !== undefined) {
-        if (anchorAt(items, resume.skipRecords) !== resume.anchor) {
-          // The page changed since we stopped inside it: send all of it again rather than skip records
-          // we never sent. Re-sent rows carry their EventId; nothing is lost.
-          counts = addCounts(counts, { ...zeroCounts(), resent: resume.skipRecords });
-          resume = { skipRecords: 0, deadLetteredThrough: 0 };
-        }
+      const handled = Math.max(resume.skipRecords, resume.deadLetteredThrough);
+      const current = handled > 0 ? anchorAt(items, handled) : undefined;
+      if (handled > 0 && (current === undefined || current !== resume.anchor)) {
+        // The page changed since we stopped inside it: send all of it again rather than skip records
+        // (or dead-letters) we never sent. Re-sent rows carry their EventId; nothing is lost.
+        counts = addCounts(counts, { ...zeroCounts(), resent: resume.skipRecords });
+        resume = { skipRecords: 0, deadLetteredThrough: 0 };
       }
       counts = addCounts(counts, {
         ...zeroCounts(),
@@ -79,6 +87,7 @@ export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<
         progress: { safeThrough: resume.skipRecords, deadLetteredThrough: resume.deadLetteredThrough },
         now: job.now(),
         ...(job.signal ? { signal: job.signal } : {}),
+        ...(job.requestBudgetBytes !== undefined ? { requestBudgetBytes: job.requestBudgetBytes } : {}),
       });
       counts = addCounts(counts, result.counts);
       if (result.failure) {
@@ -86,10 +95,10 @@ export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<
           ...(page.requestToken ? { pageToken: page.requestToken } : {}),
           skipRecords: result.progress.safeThrough,
           deadLetteredThrough: result.progress.deadLetteredThrough,
-          ...(result.progress.safeThrough > 0
-            ? { anchor: anchorAt(items, result.progress.safeThrough) }
-            : {}),
         };
+        const reached = Math.max(resume.skipRecords, resume.deadLetteredThrough);
+        const anchor = reached > 0 ? anchorAt(items, reached) : undefined;
+        if (anchor !== undefined) resume.anchor = anchor;
         const reason = `Sentinel did not accept ${stream.streamName} rows: ${result.failure.message}`;
         return result.failure.retryable
           ? { kind: "partial", counts, resume, reason }
@@ -116,10 +125,16 @@ export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<
   }
 }
 
-/** Fingerprint of the record just before `position` (the last one handled). */
-export function anchorAt(items: readonly SegmentItem[], position: number): string | undefined {
-  const item = items[position - 1];
-  return item ? fingerprintEventId("anchor", item.raw) : undefined;
+/**
+ * Fingerprint of the page's first `count` records (undefined when the page is shorter): a resume point
+ * inside a page is only valid while everything before it is the same.
+ */
+export function anchorAt(items: readonly SegmentItem[], count: number): string | undefined {
+  if (items.length < count) return undefined;
+  return fingerprintEventId(
+    "anchor",
+    items.slice(0, count).map((item) => item.raw),
+  );
 }
 
 /**
@@ -129,11 +144,20 @@ export function anchorAt(items: readonly SegmentItem[], position: number): strin
 export function failureOutcome<R>(error: unknown, counts: IngestCounts, resume: R): UnitOutcome<R> {
   if (isRateLimited(error)) return { kind: "rate-limited", counts, resume, until: error.retryAt };
   if (isTransient(error)) {
-    if (counts.ingested === 0 && counts.deadLettered === 0) throw error;
+    if (!ingestedAnything(counts)) throw error;
     return { kind: "partial", counts, resume, reason: error.message };
   }
   if (isMimecastError(error)) {
     return { kind: "failed", counts, resume, reason: error.message, retryable: error.kind === "expired-url" };
   }
-  throw error;
+  if (!ingestedAnything(counts)) throw error;
+  // Rethrowing now would let a Durable retry start over from the input resume point and send accepted
+  // rows again; `resume` is exact, so report it.
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { kind: "failed", counts, resume, reason: `unexpected error: ${detail}`, retryable: true };
+}
+
+/** Did this run put anything into Sentinel (or may it have)? Then it must not throw. */
+function ingestedAnything(counts: IngestCounts): boolean {
+  return counts.ingested > 0 || counts.deadLettered > 0 || counts.ambiguous > 0;
 }

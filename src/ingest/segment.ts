@@ -1,6 +1,8 @@
 import { fingerprintEventId } from "../feeds/eventId";
 import type { MappedRecord } from "../feeds/mapping";
-import type { FailedChunk, Sink } from "../sentinel/sink";
+import { prepareRow } from "../sentinel/limits";
+import { validateRow } from "../sentinel/rowValidation";
+import type { FailedChunk, FailureCode, Sink, UploadOutcome } from "../sentinel/sink";
 import type { SentinelRow, StreamSchema } from "../sentinel/streams";
 import { DEAD_LETTER_STREAM } from "./streams";
 import type { IngestCounts } from "./types";
@@ -13,7 +15,7 @@ export interface SegmentItem {
   /** Human-readable origin for the dead-letter table (page token / file and line). */
   sourcePosition: string;
   mapped: MappedRecord | { kind: "bad-line"; reason: string; raw: string };
-  /** The raw record, kept for a dead-letter row when mapping rejected it. */
+  /** The raw record, kept for a dead-letter row when mapping (or Sentinel) rejected it. */
   raw?: unknown;
 }
 
@@ -38,10 +40,26 @@ export interface SegmentResult {
 export const REQUEST_BUDGET_BYTES = 900_000;
 
 /**
+ * Failures that say the rows themselves are the problem (400, 413, a row too large or not matching the
+ * stream): sending them again unchanged fails again, so a unit would be stuck on them forever.
+ */
+const ROW_REJECTIONS: ReadonlySet<FailureCode> = new Set([
+  "bad-request",
+  "payload-too-large",
+  "row-too-large",
+  "schema-mismatch",
+]);
+
+export const isRowRejection = (failure: FailedChunk): boolean => ROW_REJECTIONS.has(failure.code);
+
+/**
  * Uploads a segment in order: its dead-letters first, then its rows, each in requests of at most one
  * service call, stopping at the first failure. Because every call is all-or-nothing and calls are
  * sequential, what was accepted is always a prefix, and `progress` says exactly where to resume —
  * nothing lost, nothing sent twice (except rows of an ambiguous call, which carry their EventId).
+ *
+ * A request Sentinel rejects for its contents (400/413/row too large) is retried by halves down to the
+ * single rows it still rejects; those become dead-letters with Sentinel's reason, and the segment goes on.
  */
 export async function uploadSegment(params: {
   sink: Sink;
@@ -52,17 +70,21 @@ export async function uploadSegment(params: {
   /** Ingestion time for dead-letter rows (they have no readable event time). */
   now: number;
   signal?: AbortSignal;
+  /** Bytes of JSON per request (default REQUEST_BUDGET_BYTES); tests make it small. */
+  requestBudgetBytes?: number;
 }): Promise<SegmentResult> {
-  const { sink, stream, feedId, items, now, signal } = params;
+  const { sink, stream, feedId, now, signal } = params;
+  const upload = { ...(signal ? { signal } : {}), budgetBytes: params.requestBudgetBytes };
   const counts = zeroCounts();
-  const pending = items.filter((i) => i.position >= params.progress.safeThrough);
+  const pending = params.items.filter((i) => i.position >= params.progress.safeThrough);
   const end = pending.length > 0 ? pending[pending.length - 1]!.position + 1 : params.progress.safeThrough;
-  let { safeThrough, deadLetteredThrough } = params.progress;
+  const { safeThrough } = params.progress;
+  let { deadLetteredThrough } = params.progress;
 
   const deadLetters = pending.filter((i) => i.mapped.kind !== "row" && i.position >= deadLetteredThrough);
   if (deadLetters.length > 0) {
     const rows = deadLetters.map((i) => deadLetterRow(feedId, i, now));
-    const sent = await uploadOrdered(sink, DEAD_LETTER_STREAM, rows, signal);
+    const sent = await uploadOrdered(sink, DEAD_LETTER_STREAM, rows, upload.signal, upload);
     counts.deadLettered += sent.accepted;
     counts.ambiguous += sent.ambiguous;
     if (sent.failure) {
@@ -73,67 +95,125 @@ export async function uploadSegment(params: {
   deadLetteredThrough = Math.max(deadLetteredThrough, end);
 
   const rowItems = pending.filter((i) => i.mapped.kind === "row");
-  const rows = rowItems.map((i) => (i.mapped.kind === "row" ? i.mapped.row : {}));
-  const sent = await uploadOrdered(sink, stream, rows, signal);
-  counts.ingested += sent.accepted;
-  counts.ambiguous += sent.ambiguous;
-  safeThrough = sent.failure ? rowItems[sent.accepted]!.position : end;
-  return {
-    progress: { safeThrough, deadLetteredThrough },
-    counts,
-    ...(sent.failure ? { failure: sent.failure } : {}),
+
+  /** Sends `items` in order; returns how many are done (accepted or dead-lettered) and why it stopped. */
+  const send = async (items: readonly SegmentItem[]): Promise<{ done: number; failure?: FailedChunk }> => {
+    let done = 0;
+    // Bounded: every pass either returns or moves `done` forward by at least one row.
+    while (done < items.length) {
+      const sent = await uploadOrdered(sink, stream, items.slice(done).map(rowOf), upload.signal, upload);
+      counts.ingested += sent.accepted;
+      counts.ambiguous += sent.ambiguous;
+      done += sent.accepted;
+      if (!sent.failure) return { done };
+      if (!isRowRejection(sent.failure)) return { done, failure: sent.failure };
+      const rejected = items.slice(done, done + Math.max(1, sent.failedRequestRows ?? 1));
+      if (rejected.length === 1) {
+        const item = rejected[0]!;
+        const reason = `Sentinel rejected the row: ${sent.failure.message}`;
+        const stored = await uploadOrdered(
+          sink,
+          DEAD_LETTER_STREAM,
+          [deadLetterRow(feedId, item, now, reason)],
+          upload.signal,
+          upload,
+        );
+        counts.deadLettered += stored.accepted;
+        counts.ambiguous += stored.ambiguous;
+        if (stored.failure) return { done, failure: stored.failure };
+        done += 1;
+        continue;
+      }
+      const half = Math.ceil(rejected.length / 2);
+      for (const part of [rejected.slice(0, half), rejected.slice(half)]) {
+        const result = await send(part);
+        done += result.done;
+        if (result.failure) return { done, failure: result.failure };
+      }
+    }
+    return { done };
   };
+
+  const result = await send(rowItems);
+  if (result.failure) {
+    return {
+      progress: { safeThrough: rowItems[result.done]!.position, deadLetteredThrough },
+      counts,
+      failure: result.failure,
+    };
+  }
+  return { progress: { safeThrough: end, deadLetteredThrough }, counts };
 }
 
-/** Dead-letter row: where it came from, why, and the raw text (truncated by the sink if huge). */
-export function deadLetterRow(feedId: string, item: SegmentItem, now: number): SentinelRow {
+const rowOf = (item: SegmentItem): SentinelRow => (item.mapped.kind === "row" ? item.mapped.row : {});
+
+/**
+ * Dead-letter row: where it came from, why, and the raw text (truncated by the sink if huge). `reason`
+ * overrides the mapper's (used when Sentinel rejected a mapped row).
+ */
+export function deadLetterRow(feedId: string, item: SegmentItem, now: number, reason?: string): SentinelRow {
   const raw =
     item.mapped.kind === "bad-line"
       ? item.mapped.raw
       : typeof item.raw === "string"
         ? item.raw
-        : JSON.stringify(item.raw);
-  const reason = item.mapped.kind === "row" ? "" : item.mapped.reason;
+        : (JSON.stringify(item.raw) ?? JSON.stringify(rowOf(item)));
   return {
     TimeGenerated: new Date(now).toISOString(),
     EventId: fingerprintEventId(`dead-letter:${feedId}`, { at: item.sourcePosition, raw }),
     Feed: feedId,
-    Reason: reason,
+    Reason: reason ?? (item.mapped.kind === "row" ? "" : item.mapped.reason),
     RawData: raw ?? "",
     SourcePosition: item.sourcePosition,
   };
 }
 
 interface OrderedUpload {
+  /** Rows accepted, from the start of the input, before the first failure. */
   accepted: number;
   ambiguous: number;
   failure?: FailedChunk;
+  /** Rows of the failed request from its first unaccepted row on (what a row-level retry must cover). */
+  failedRequestRows?: number;
 }
 
-/** Sequential requests of ≤ REQUEST_BUDGET_BYTES, stopping at the first failure. */
+/**
+ * Sequential requests of ≤ `budgetBytes` (default REQUEST_BUDGET_BYTES), stopping at the first failure.
+ * A row the sink would reject on its own (too large even after truncation, or not matching the stream)
+ * travels in a request of its own, so no sink ever accepts rows *behind* a rejected one — what was
+ * accepted stays a prefix.
+ */
 export async function uploadOrdered(
   sink: Sink,
   stream: StreamSchema,
   rows: readonly SentinelRow[],
   signal?: AbortSignal,
+  options: { budgetBytes?: number | undefined } = {},
 ): Promise<OrderedUpload> {
+  const budget = options.budgetBytes ?? REQUEST_BUDGET_BYTES;
   let accepted = 0;
   let ambiguous = 0;
   let start = 0;
   while (start < rows.length) {
-    let bytes = 2;
-    let end = start;
-    while (end < rows.length) {
-      const size = Buffer.byteLength(JSON.stringify(rows[end])) + 1;
-      if (end > start && bytes + size > REQUEST_BUDGET_BYTES) break;
-      bytes += size;
-      end += 1;
-    }
+    const end = requestEnd(rows, start, budget, stream);
     const batch = rows.slice(start, end);
-    const outcome = await sink.upload(stream, batch, signal ? { signal } : {});
-    ambiguous += outcome.ambiguous;
+    let outcome: UploadOutcome;
+    try {
+      outcome = await sink.upload(stream, batch, signal ? { signal } : {});
+    } catch (error) {
+      // A sink must report failures as values; one that throws tells us nothing about what landed.
+      const message = `${stream.streamName}: ${batch.length} records: outcome unknown, the sink threw: ${error instanceof Error ? error.message : String(error)}`;
+      return {
+        accepted,
+        ambiguous: ambiguous + batch.length,
+        failure: { firstIndex: 0, count: batch.length, code: "ambiguous", message, retryable: true },
+        failedRequestRows: batch.length,
+      };
+    }
     const prefix = outcome.failedIndexes[0] ?? batch.length;
     accepted += prefix;
+    // Rows the sink accepted behind a failed one will be sent again: they may exist twice.
+    ambiguous += outcome.ambiguous + Math.max(0, outcome.accepted - prefix);
     if (prefix < batch.length) {
       const failure = outcome.failed[0];
       return {
@@ -146,9 +226,36 @@ export async function uploadOrdered(
           message: "rows not accepted",
           retryable: true,
         },
+        failedRequestRows: batch.length - prefix,
       };
     }
     start = end;
   }
   return { accepted, ambiguous };
+}
+
+/** End (exclusive) of the request starting at `start`: as many rows as fit, a lone row if it must be alone. */
+function requestEnd(
+  rows: readonly SentinelRow[],
+  start: number,
+  budget: number,
+  stream: StreamSchema,
+): number {
+  let bytes = 2; // "[" and "]"
+  let end = start;
+  while (end < rows.length) {
+    const sized = sizeAlone(rows[end]!, stream);
+    if (sized === "alone") return end === start ? start + 1 : end;
+    if (end > start && bytes + sized + 1 > budget) break;
+    bytes += sized + 1;
+    end += 1;
+  }
+  return end;
+}
+
+/** The row's JSON size as the sink will send it, or "alone" when the sink would reject it by itself. */
+function sizeAlone(row: SentinelRow, stream: StreamSchema): number | "alone" {
+  const prepared = prepareRow(row, stream);
+  if (!prepared.ok || validateRow(prepared.row, stream).length > 0) return "alone";
+  return prepared.bytes;
 }

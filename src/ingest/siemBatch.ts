@@ -2,7 +2,7 @@ import { mapRecord } from "../feeds/mapping";
 import type { SiemBatchFeedSpec } from "../feeds/types";
 import { downloadBatchFile, redactPresignedUrl } from "../mimecast/batchFile";
 import type { MimecastClient } from "../mimecast/client";
-import { isExpiredUrl, isTransient } from "../mimecast/errors";
+import { isExpiredUrl } from "../mimecast/errors";
 import { listSiemBatch } from "../mimecast/pagination";
 import type { Sink } from "../sentinel/sink";
 import type { StreamSchema } from "../sentinel/streams";
@@ -40,6 +40,10 @@ export interface SiemBatchJob {
   /** Omitted = open-ended (continuous tailing). */
   toDay?: string;
   resume?: SiemResume;
+  /**
+   * Stop after this time (epoch ms) and report `partial`: checked after each file, and after each
+   * segment inside a file (a resume point by line is exact, so stopping mid-file loses nothing).
+   */
   deadline?: number;
   now: () => number;
   signal?: AbortSignal;
@@ -47,9 +51,14 @@ export interface SiemBatchJob {
   segmentSize?: number;
   /** Re-listings allowed when presigned URLs expire mid-run. */
   maxRelists?: number;
+  /** Files per listing page (default and maximum: the endpoint's). */
+  pageSize?: number;
+  /** Bytes of JSON per Sentinel request (default REQUEST_BUDGET_BYTES). */
+  requestBudgetBytes?: number;
 }
 
 const DEFAULT_SEGMENT = 2_000;
+const BUDGET_USED = "time budget used; continuing in the next activity";
 
 /**
  * Ingests one SIEM type from its cursor: list a page of files, stream each file in segments, move the
@@ -61,6 +70,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
   let resume = job.resume ?? SIEM_START;
   let counts: IngestCounts = zeroCounts();
   let relists = 0;
+  const pastDeadline = (): boolean => job.deadline !== undefined && job.now() >= job.deadline;
   try {
     for (let pageNumber = 0; pageNumber < 10_000; pageNumber += 1) {
       const page = await listSiemBatch(client, {
@@ -69,15 +79,19 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
         from: job.fromDay,
         ...(job.toDay ? { to: job.toDay } : {}),
         ...(resume.cursor ? { nextPage: resume.cursor } : {}),
+        ...(job.pageSize !== undefined ? { pageSize: job.pageSize } : {}),
       });
-      if (
-        resume.file !== undefined &&
-        redactPresignedUrl(page.files[resume.fileIndex]?.url ?? "") !== resume.file
-      ) {
-        // The page no longer lists the file we were in at that index: start the page over. Lines sent
-        // again carry their EventId; none is skipped.
-        counts = addCounts(counts, { ...zeroCounts(), resent: Math.max(0, resume.line - 1) });
-        resume = { ...SIEM_START, ...(resume.cursor ? { cursor: resume.cursor } : {}) };
+      if (resume.file !== undefined) {
+        const paths = page.files.map((f) => redactPresignedUrl(f.url));
+        const found = paths[resume.fileIndex] === resume.file ? resume.fileIndex : paths.indexOf(resume.file);
+        if (found >= 0) {
+          resume = { ...resume, fileIndex: found };
+        } else {
+          // The page no longer lists the file we were in (it aged out of retention, or the listing
+          // changed): start the page over. Lines sent again carry their EventId; none is skipped.
+          counts = addCounts(counts, { ...zeroCounts(), resent: Math.max(0, resume.line - 1) });
+          resume = { ...SIEM_START, ...(resume.cursor ? { cursor: resume.cursor } : {}) };
+        }
       }
       let relisted = false;
       for (let index = resume.fileIndex; index < page.files.length; index += 1) {
@@ -96,28 +110,34 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           file: filePath,
         });
         counts.pages += 1;
+        let segment: SegmentItem[] = [];
+        /** Uploads the buffered lines; an outcome when Sentinel did not take them all. */
+        const flush = async (): Promise<UnitOutcome<SiemResume> | undefined> => {
+          if (segment.length === 0) return undefined;
+          const result = await uploadSegment({
+            sink,
+            stream,
+            feedId: feed.id,
+            items: segment,
+            progress,
+            now: job.now(),
+            ...(job.signal ? { signal: job.signal } : {}),
+            ...(job.requestBudgetBytes !== undefined ? { requestBudgetBytes: job.requestBudgetBytes } : {}),
+          });
+          counts = addCounts(counts, result.counts);
+          progress = result.progress;
+          segment = [];
+          if (!result.failure) return undefined;
+          const reason = `Sentinel did not accept ${stream.streamName} rows: ${result.failure.message}`;
+          return result.failure.retryable
+            ? { kind: "partial", counts, resume: at(progress), reason }
+            : { kind: "failed", counts, resume: at(progress), reason, retryable: false };
+        };
         try {
-          let segment: SegmentItem[] = [];
-          const flush = async (): Promise<UnitOutcome<SiemResume> | undefined> => {
-            const result = await uploadSegment({
-              sink,
-              stream,
-              feedId: feed.id,
-              items: segment,
-              progress,
-              now: job.now(),
-              ...(job.signal ? { signal: job.signal } : {}),
-            });
-            counts = addCounts(counts, result.counts);
-            progress = result.progress;
-            segment = [];
-            if (!result.failure) return undefined;
-            const reason = `Sentinel did not accept ${stream.streamName} rows: ${result.failure.message}`;
-            return result.failure.retryable
-              ? { kind: "partial", counts, resume: at(progress), reason }
-              : { kind: "failed", counts, resume: at(progress), reason, retryable: false };
-          };
-          for await (const item of downloadBatchFile(client, file, { startLine })) {
+          for await (const item of downloadBatchFile(client, file, {
+            startLine,
+            ...(job.signal ? { signal: job.signal } : {}),
+          })) {
             counts.fetched += 1;
             const sourcePosition = `${feed.id} ${type} ${filePath} line ${item.line}`;
             segment.push(
@@ -137,11 +157,18 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
             if (segment.length >= (job.segmentSize ?? DEFAULT_SEGMENT)) {
               const stop = await flush();
               if (stop) return stop;
+              if (pastDeadline()) {
+                return { kind: "partial", counts, resume: at(progress), reason: BUDGET_USED };
+              }
             }
           }
           const stop = await flush();
           if (stop) return stop;
         } catch (error) {
+          // Lines read before the download broke are good: take them in, so a retry resumes after them
+          // (and a file that keeps breaking at the same byte still makes progress up to it).
+          const stop = await flush();
+          if (stop) return stop;
           if (isExpiredUrl(error) && relists < (job.maxRelists ?? 3)) {
             // Presigned URLs expire (~15 min): list the same page again for fresh ones, same position.
             relists += 1;
@@ -149,12 +176,9 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
             relisted = true;
             break;
           }
-          if (isTransient(error) && (counts.ingested > 0 || counts.deadLettered > 0)) {
-            return { kind: "partial", counts, resume: at(progress), reason: error.message };
-          }
           return failureOutcome(error, counts, at(progress));
         }
-        if (job.deadline !== undefined && job.now() >= job.deadline && index + 1 < page.files.length) {
+        if (pastDeadline() && index + 1 < page.files.length) {
           return {
             kind: "partial",
             counts,
@@ -163,7 +187,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
               fileIndex: index + 1,
               file: redactPresignedUrl(page.files[index + 1]!.url),
             },
-            reason: "time budget used; continuing in the next activity",
+            reason: BUDGET_USED,
           };
         }
       }
@@ -175,14 +199,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
       };
       if (page.isCaughtUp || page.files.length === 0 || !page.nextPage)
         return { kind: "completed", counts, resume };
-      if (job.deadline !== undefined && job.now() >= job.deadline) {
-        return {
-          kind: "partial",
-          counts,
-          resume,
-          reason: "time budget used; continuing in the next activity",
-        };
-      }
+      if (pastDeadline()) return { kind: "partial", counts, resume, reason: BUDGET_USED };
     }
     return { kind: "partial", counts, resume, reason: "page limit reached; continuing in the next activity" };
   } catch (error) {

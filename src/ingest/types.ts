@@ -11,8 +11,9 @@ export interface IngestCounts {
   /** Mimecast pages or files read. */
   pages: number;
   /**
-   * Records sent again because the source changed under a resume point (a page re-read without a
-   * token came back different). Never lost; may exist twice in Sentinel with the same EventId.
+   * Rows sent again because the source changed under a resume point (a page re-read without a token
+   * came back different, or a SIEM file vanished from its listing page). Never lost; they may exist
+   * twice in Sentinel with the same EventId (dead-letters of that page may repeat too).
    */
   resent: number;
 }
