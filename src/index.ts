@@ -40,8 +40,18 @@ df.app.activity(FUNCTIONS.readCycleSettings, { handler: readCycleSettingsActivit
 df.app.activity(FUNCTIONS.ingestUnit, { handler: ingestUnitActivity });
 df.app.activity(FUNCTIONS.writeHealth, { handler: writeHealthActivity });
 
-const control = (name: string, method: "GET" | "POST", route: string, action: Parameters<typeof controlHttpHandler>[0]): void =>
-  df.app.client.http(name, { methods: [method], authLevel: "function", route, handler: controlHttpHandler(action) });
+const control = (
+  name: string,
+  method: "GET" | "POST",
+  route: string,
+  action: Parameters<typeof controlHttpHandler>[0],
+): void =>
+  df.app.client.http(name, {
+    methods: [method],
+    authLevel: "function",
+    route,
+    handler: controlHttpHandler(action),
+  });
 
 control("ingestionStart", "POST", "ingestion/start", (deps) => startIngestion(deps));
 control("ingestionStatus", "GET", "ingestion/status", (deps) => ingestionStatus(deps));

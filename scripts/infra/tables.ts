@@ -42,21 +42,11 @@ export function tableColumnType(type: StreamColumnType): string {
 
 /** Every table the connector writes, once each, in registry order; shared tables must agree on columns. */
 export function tableEntries(feeds: readonly FeedSpecBase[]): TableEntry[] {
-  const entries = new Map<string, TableEntry>();
-  for (const { table, stream, feedId } of allTableStreams(feeds)) {
-    const existing = entries.get(table);
-    if (existing === undefined) {
-      entries.set(table, { table, feedIds: feedId === undefined ? [] : [feedId], columns: stream.columns });
-      continue;
-    }
-    if (JSON.stringify(existing.columns) !== JSON.stringify(stream.columns)) {
-      throw new Error(
-        `feeds ${[...existing.feedIds, feedId ?? "(connector)"].join(", ")} share table ${table} but declare different columns`,
-      );
-    }
-    if (feedId !== undefined) existing.feedIds.push(feedId);
-  }
-  return [...entries.values()];
+  return allTableStreams(feeds).map(({ table, stream, feedIds }) => ({
+    table,
+    feedIds: [...feedIds],
+    columns: stream.columns,
+  }));
 }
 
 export interface GeneratedDcrProperties {

@@ -35,6 +35,9 @@ export function buildConfig(settings: Settings, now: number, warnings: readonly 
       : undefined,
     managedIdentityClientId: settings.AZURE_CLIENT_ID,
     sink: sinkConfig(settings, tableNames),
+    threatIntelUpload: settings.MIMECAST_TI_WORKSPACE_ID
+      ? { workspaceId: settings.MIMECAST_TI_WORKSPACE_ID }
+      : undefined,
     ingestion: {
       schedule: settings.MIMECAST_SCHEDULE.trim().split(/\s+/).join(" "),
       startTimeMs: settings.MIMECAST_START_DATE

@@ -266,6 +266,15 @@ const properties = {
     "x-expected": "dcr- followed by 32 hexadecimal digits",
     "x-requiredWhen": LOGS_INGESTION,
   },
+  MIMECAST_TI_WORKSPACE_ID: {
+    type: "string",
+    pattern: "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+    description:
+      "Workspace id (GUID) of the Microsoft Sentinel workspace. When set, threat-intel indicators are also uploaded to Sentinel threat intelligence (STIX upload API); the identity needs Microsoft Sentinel Contributor on the workspace. Unset: indicators go to MimecastThreatIntel_CL only.",
+    examples: ["0b9b1e2c-3d4e-4f50-8a6b-7c8d9e0f1a2b"],
+    "x-group": "Microsoft Sentinel",
+    "x-expected": "a workspace GUID",
+  },
   MIMECAST_LOGS_INGESTION_AUDIENCE: {
     type: "string",
     enum: ["https://monitor.azure.com", "https://monitor.azure.us", "https://monitor.azure.cn"],

@@ -33,6 +33,7 @@ export interface Settings {
   MIMECAST_DCE_ENDPOINT?: string;
   MIMECAST_DCR_IMMUTABLE_ID?: string;
   MIMECAST_LOGS_INGESTION_AUDIENCE: MonitorAudience;
+  MIMECAST_TI_WORKSPACE_ID?: string;
   MIMECAST_INGEST_CONCURRENCY: number;
   MIMECAST_LOCAL_SINK_DIR: string;
   MIMECAST_TABLE_NAMES?: string;
@@ -126,6 +127,8 @@ export interface Config {
   /** Client id of a user-assigned managed identity; undefined means the system-assigned one. */
   readonly managedIdentityClientId: string | undefined;
   readonly sink: Readonly<SinkConfig>;
+  /** Set when threat-intel indicators also go to Microsoft Sentinel threat intelligence. */
+  readonly threatIntelUpload: Readonly<{ workspaceId: string }> | undefined;
   readonly ingestion: Readonly<IngestionConfig>;
   readonly logLevel: LogLevel;
   /** True when plain-http URLs were accepted (simulator and tests only). */

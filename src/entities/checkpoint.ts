@@ -43,7 +43,7 @@ export function applyCheckpointOperation(
 }
 
 export const checkpointEntity: EntityHandler<CheckpointState> = (context: EntityContext<CheckpointState>) => {
-  const stored = context.df.getState() as CheckpointState | undefined;
+  const stored = context.df.getState();
   const { state, reply } = applyCheckpointOperation(
     context.df.entityKey,
     stored,
@@ -69,7 +69,9 @@ function isRecordInput(input: unknown): input is { unit: WorkUnit; result: UnitR
   );
 }
 
-function isResetInput(input: unknown): input is { at: number; by: string; reason: string; watermark?: number } {
+function isResetInput(
+  input: unknown,
+): input is { at: number; by: string; reason: string; watermark?: number } {
   return (
     isObject(input) &&
     typeof input["at"] === "number" &&

@@ -67,7 +67,7 @@ export function threatIntelFeed(
     source: "threat-intel",
     permission: "Threat Intel → Feed → Read (Threat Intel product)",
     defaultTable: THREAT_INTEL_TABLE,
-    window: { kind: "token-chain" },
+    window: { kind: "time-window", maxWindowMs: 86_400_000 },
     retentionDays: 7,
     timeField: "modified",
     eventTime: timeFrom("modified"),

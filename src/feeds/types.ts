@@ -92,7 +92,8 @@ export interface SnapshotFeedSpec extends FeedSpecBase {
 export interface ThreatIntelFeedSpec extends FeedSpecBase {
   source: "threat-intel";
   feedType: "malware_customer" | "malware_grid";
-  window: { kind: "token-chain" };
+  /** Windows of indicator time; inside one, the file token chain is followed to its end. */
+  window: { kind: "time-window"; maxWindowMs: number };
 }
 
 /** API 1.0 SIEM files (`get-siem-logs`): records normalised to the CG shape before mapping. */

@@ -23,7 +23,9 @@ import type { Logger } from "../shared/logger";
 export interface ControlClient {
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
   getStatus(instanceId: string): Promise<DurableOrchestrationStatus>;
-  getStatusBy(filter: { runtimeStatus?: df.OrchestrationRuntimeStatus[] }): Promise<DurableOrchestrationStatus[]>;
+  getStatusBy(filter: {
+    runtimeStatus?: df.OrchestrationRuntimeStatus[];
+  }): Promise<DurableOrchestrationStatus[]>;
   terminate(instanceId: string, reason: string): Promise<void>;
   readEntityState<T>(entityId: df.EntityId): Promise<{ entityExists: boolean; entityState?: T }>;
   signalEntity(entityId: df.EntityId, operationName?: string, operationContent?: unknown): Promise<void>;
@@ -272,8 +274,7 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
           feed: c.feedId,
           kind: c.kind,
           watermark: iso(state.watermark),
-          lagSeconds:
-            state.watermark !== undefined ? Math.round((now - state.watermark) / 1000) : undefined,
+          lagSeconds: state.watermark !== undefined ? Math.round((now - state.watermark) / 1000) : undefined,
           position: c.kind === "siem-day" || c.kind === "token-chain" ? summarize(state.cursor) : undefined,
           lastSnapshotAt: iso(state.lastSnapshotAt),
           backlogWindows: plan.backlogWindows,

@@ -41,7 +41,13 @@ export function controlHttpHandler(
       const runtime = appRuntime();
       const caller = request.headers.get("x-ms-client-principal-name") ?? "function key";
       const result = await action(
-        { client: toControlClient(client), config: runtime.config, now: () => Date.now(), logger: runtime.logger, caller },
+        {
+          client: toControlClient(client),
+          config: runtime.config,
+          now: () => Date.now(),
+          logger: runtime.logger,
+          caller,
+        },
         body,
       );
       return { status: result.status, jsonBody: result.body };

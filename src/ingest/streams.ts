@@ -76,8 +76,10 @@ export const SNAPSHOT_STREAM: StreamSchema = {
 export interface TableStream {
   table: string;
   stream: StreamSchema;
-  /** Feed id, or undefined for the connector's own tables. */
+  /** First feed writing it, or undefined for the connector's own tables. */
   feedId?: string;
+  /** Every feed writing it (siem-v1 shares Seg_Cg_CL with siem-cg; both TI feeds share one table). */
+  feedIds: string[];
 }
 
 /**
@@ -93,17 +95,18 @@ export function allTableStreams(feeds: readonly FeedSpecBase[]): TableStream[] {
     if (existing) {
       if (JSON.stringify(existing.stream) !== JSON.stringify(stream)) {
         throw new Error(
-          `feeds ${existing.feedId} and ${feed.id} share ${feed.defaultTable} with different columns`,
+          `feeds ${existing.feedIds.join(", ")} and ${feed.id} share table ${feed.defaultTable} but declare different columns`,
         );
       }
+      existing.feedIds.push(feed.id);
       continue;
     }
-    byTable.set(feed.defaultTable, { table: feed.defaultTable, stream, feedId: feed.id });
+    byTable.set(feed.defaultTable, { table: feed.defaultTable, stream, feedId: feed.id, feedIds: [feed.id] });
   }
   return [
     ...byTable.values(),
-    { table: DEAD_LETTER_TABLE, stream: DEAD_LETTER_STREAM },
-    { table: CONNECTOR_HEALTH_TABLE, stream: CONNECTOR_HEALTH_STREAM },
-    { table: SNAPSHOT_TABLE, stream: SNAPSHOT_STREAM },
+    { table: DEAD_LETTER_TABLE, stream: DEAD_LETTER_STREAM, feedIds: [] },
+    { table: CONNECTOR_HEALTH_TABLE, stream: CONNECTOR_HEALTH_STREAM, feedIds: [] },
+    { table: SNAPSHOT_TABLE, stream: SNAPSHOT_STREAM, feedIds: [] },
   ];
 }

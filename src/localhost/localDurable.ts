@@ -1,4 +1,4 @@
-import type { EntityId, OrchestrationContext, RetryOptions, Task } from "durable-functions";
+import type { EntityId, OrchestrationContext, RetryOptions } from "durable-functions";
 import type { Clock } from "../shared/clock";
 
 /**
@@ -26,7 +26,11 @@ export class LocalTask {
   readonly settled: Promise<void>;
   readonly children: readonly LocalTask[];
 
-  constructor(kind: LocalTask["kind"], work: Promise<unknown> | undefined, children: readonly LocalTask[] = []) {
+  constructor(
+    kind: LocalTask["kind"],
+    work: Promise<unknown> | undefined,
+    children: readonly LocalTask[] = [],
+  ) {
     this.kind = kind;
     this.children = children;
     if (work === undefined) {
@@ -70,9 +74,7 @@ export interface DriveOptions {
 }
 
 export type DriveResult =
-  | { kind: "completed"; output: unknown }
-  | { kind: "continued-as-new"; input: unknown }
-  | { kind: "stopped" };
+  { kind: "completed"; output: unknown } | { kind: "continued-as-new"; input: unknown } | { kind: "stopped" };
 
 /**
  * Runs one generation of an orchestrator generator to its end (return, continueAsNew, or a clean stop
@@ -87,9 +89,13 @@ export async function driveOrchestration(
 
   const startActivity = (name: string, input: unknown, retry?: RetryOptions): LocalTask => {
     const fn = activities[name];
-    if (!fn) return new LocalTask("activity", Promise.reject(new Error(`activity "${name}" is not registered`)));
+    if (!fn)
+      return new LocalTask("activity", Promise.reject(new Error(`activity "${name}" is not registered`)));
     if (options.stopping()) return new LocalTask("activity", undefined);
-    return new LocalTask("activity", withRetry(() => fn(input), retry, clock, options.signal));
+    return new LocalTask(
+      "activity",
+      withRetry(() => fn(input), retry, clock, options.signal),
+    );
   };
 
   const df = {
@@ -126,7 +132,13 @@ export async function driveOrchestration(
         new LocalTask(
           "all",
           Promise.all(
-            tasks.map((t) => t.settled.then(() => (t.isFaulted ? Promise.reject(t.result) : t.result))),
+            tasks.map((t) =>
+              t.settled.then(() =>
+                t.isFaulted
+                  ? Promise.reject(t.result instanceof Error ? t.result : new Error(String(t.result)))
+                  : t.result,
+              ),
+            ),
           ),
           tasks,
         ),
@@ -141,17 +153,20 @@ export async function driveOrchestration(
   let step = generator.next();
   for (let guard = 0; guard < 10_000_000; guard += 1) {
     if (step.done) {
-      return continued ? { kind: "continued-as-new", input: continued.input } : { kind: "completed", output: step.value };
+      return continued
+        ? { kind: "continued-as-new", input: continued.input }
+        : { kind: "completed", output: step.value };
     }
     const task = step.value as LocalTask;
-    if (!(task instanceof LocalTask)) throw new Error("the orchestrator yielded something that is not a task");
+    if (!(task instanceof LocalTask))
+      throw new Error("the orchestrator yielded something that is not a task");
     if (options.stopping() && task.pendingStartedActivities() === 0 && !task.done) {
       // Every started unit has been handed back (and recorded); what is left never started.
       return { kind: "stopped" };
     }
     await waitFor(task, options, abortedOnce);
     if (!task.done) return { kind: "stopped" };
-    step = task.isFaulted ? generator.throw(task.result) : generator.next(task.result as Task);
+    step = task.isFaulted ? generator.throw(task.result) : generator.next(task.result);
   }
   throw new Error("orchestration did not finish within its step bound");
 }

@@ -2,11 +2,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DurableOrchestrationStatus, EntityId, OrchestrationContext } from "durable-functions";
-import {
-  ingestUnitActivity,
-  readCycleSettingsActivity,
-  writeHealthActivity,
-} from "../activities/ingestion";
+import { ingestUnitActivity, readCycleSettingsActivity, writeHealthActivity } from "../activities/ingestion";
 import { applyCheckpointOperation } from "../entities/checkpoint";
 import type { ControlClient, ControlDeps, ControlResponse } from "../http/control";
 import {
@@ -60,9 +56,12 @@ export class LocalHost implements ControlClient {
     setSharedRuntime(options.runtime);
     const context = undefined as never;
     this.activities = {
-      [FUNCTIONS.readCycleSettings]: async (input) => readCycleSettingsActivity(input, context),
-      [FUNCTIONS.ingestUnit]: async (input) => ingestUnitActivity(input, context),
-      [FUNCTIONS.writeHealth]: async (input) => writeHealthActivity(input, context),
+      [FUNCTIONS.readCycleSettings]: async (input): Promise<unknown> =>
+        (await readCycleSettingsActivity(input, context)) as unknown,
+      [FUNCTIONS.ingestUnit]: async (input): Promise<unknown> =>
+        (await ingestUnitActivity(input, context)) as unknown,
+      [FUNCTIONS.writeHealth]: async (input): Promise<unknown> =>
+        (await writeHealthActivity(input, context)) as unknown,
     };
   }
 
@@ -129,13 +128,20 @@ export class LocalHost implements ControlClient {
     const instance = this.store.instance(instanceId);
     if (!instance) return Promise.reject(new Error(`instance ${instanceId}: replied with HTTP 404`));
     this.terminations.set(instanceId, reason);
-    this.store.setInstance({ ...instance, runtimeStatus: "Terminated", output: reason, lastUpdatedTime: this.nowIso() });
+    this.store.setInstance({
+      ...instance,
+      runtimeStatus: "Terminated",
+      output: reason,
+      lastUpdatedTime: this.nowIso(),
+    });
     return Promise.resolve();
   }
 
   readEntityState<T>(entityId: EntityId): Promise<{ entityExists: boolean; entityState?: T }> {
     const state = this.store.entity(entityKey(entityId.name, entityId.key)) as T | undefined;
-    return Promise.resolve(state === undefined ? { entityExists: false } : { entityExists: true, entityState: state });
+    return Promise.resolve(
+      state === undefined ? { entityExists: false } : { entityExists: true, entityState: state },
+    );
   }
 
   signalEntity(entityId: EntityId, operationName?: string, operationContent?: unknown): Promise<void> {
@@ -159,7 +165,10 @@ export class LocalHost implements ControlClient {
   async listen(port: number): Promise<string> {
     this.server = createServer((request, response) => {
       this.route(request, response).catch((error: unknown) => {
-        respond(response, { status: 500, body: { error: error instanceof Error ? error.message : String(error) } });
+        respond(response, {
+          status: 500,
+          body: { error: error instanceof Error ? error.message : String(error) },
+        });
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(port, "127.0.0.1", resolve));
@@ -215,7 +224,8 @@ export class LocalHost implements ControlClient {
           input,
           clock: this.runtime.clock,
           activities: this.activities,
-          entity: (name, key, operation, operationInput) => this.applyEntity(name, key, operation, operationInput),
+          entity: (name, key, operation, operationInput) =>
+            this.applyEntity(name, key, operation, operationInput),
           stopping,
           signal: this.abort.signal,
           onCustomStatus: (status) => {
@@ -229,7 +239,10 @@ export class LocalHost implements ControlClient {
           runtimeStatus: "Failed",
           output: error instanceof Error ? error.message : String(error),
         });
-        this.runtime.logger.error("orchestration failed", { instanceId: first.instanceId, error: String(error) });
+        this.runtime.logger.error("orchestration failed", {
+          instanceId: first.instanceId,
+          error: String(error),
+        });
         return;
       }
       if (this.terminations.has(first.instanceId)) return;
@@ -250,7 +263,8 @@ export class LocalHost implements ControlClient {
   }
 
   private applyEntity(name: string, key: string, operation: string, input: unknown): unknown {
-    if (name.toLowerCase() !== FUNCTIONS.checkpoint.toLowerCase()) throw new Error(`unknown entity "${name}"`);
+    if (name.toLowerCase() !== FUNCTIONS.checkpoint.toLowerCase())
+      throw new Error(`unknown entity "${name}"`);
     const id = entityKey(name, key);
     const stored = this.store.entity(id) as CheckpointState | undefined;
     const { state, reply } = applyCheckpointOperation(key, stored, operation, input);

@@ -35,12 +35,17 @@ export class FileStateStore {
   static read(path: string): LocalState {
     try {
       const parsed = JSON.parse(readFileSync(path, "utf8")) as LocalState;
-      if (parsed.version !== 1 || typeof parsed.entities !== "object" || typeof parsed.instances !== "object") {
+      if (
+        parsed.version !== 1 ||
+        typeof parsed.entities !== "object" ||
+        typeof parsed.instances !== "object"
+      ) {
         throw new Error(`${path} is not a mimecast-sentinel local state file (version 1)`);
       }
       return parsed;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, entities: {}, instances: {} };
+      if ((error as NodeJS.ErrnoException).code === "ENOENT")
+        return { version: 1, entities: {}, instances: {} };
       throw error;
     }
   }

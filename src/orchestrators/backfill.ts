@@ -39,13 +39,22 @@ export const backfillOrchestrator: OrchestrationHandler = function* (
 ): Generator<Task, BackfillProgress, unknown> {
   const input = context.df.getInput<BackfillInput>();
   const round = input.round ?? 0;
-  if (input.rateLimitedUntil !== undefined && input.rateLimitedUntil > context.df.currentUtcDateTime.getTime()) {
+  if (
+    input.rateLimitedUntil !== undefined &&
+    input.rateLimitedUntil > context.df.currentUtcDateTime.getTime()
+  ) {
     yield context.df.createTimer(new Date(input.rateLimitedUntil));
   }
   const settings = (yield context.df.callActivity(FUNCTIONS.readCycleSettings)) as CycleSettings;
   const cursors: CursorDescriptor[] = settings.cursors
     .filter((c) => c.kind === "time-window" && input.feeds.includes(c.feedId))
-    .map((c) => ({ ...c, key: backfillCursorKey(input.requestId, c.feedId), since: input.from, until: input.to, lagMs: 0 }));
+    .map((c) => ({
+      ...c,
+      key: backfillCursorKey(input.requestId, c.feedId),
+      since: input.from,
+      until: input.to,
+      lagMs: 0,
+    }));
   const read = function* (): Generator<Task, CheckpointState[], unknown> {
     return (yield context.df.Task.all(
       cursors.map((c) => context.df.callEntity(checkpointEntityId(c.key), "get")),

@@ -155,7 +155,7 @@ export function* dispatchUnits(
  */
 export function takeBatch(queue: WorkUnit[], parallel: number, perFeed: number): WorkUnit[] {
   const batch: WorkUnit[] = [];
-  for (let i = 0; i < queue.length && batch.length < parallel; ) {
+  for (let i = 0; i < queue.length && batch.length < parallel;) {
     const unit = queue[i]!;
     const sameFeed = batch.filter((u) => u.feedId === unit.feedId).length;
     const sameCursor = unit.kind !== "time-window" && batch.some((u) => u.key === unit.key);

@@ -14,12 +14,17 @@ export function cursorsFor(feeds: readonly FeedSpec[], lagMs: number): CursorDes
   return feeds.flatMap((feed): CursorDescriptor[] => {
     const base = { feedId: feed.id, retentionDays: feed.retentionDays, lagMs };
     // Widened on purpose: feed kinds added later land here without touching the orchestrator.
-    const window = feed.window as WindowSpec;
+    const window: WindowSpec = feed.window;
     switch (window.kind) {
       case "time-window":
         return [{ ...base, key: cursorKey(feed.id), kind: "time-window", maxWindowMs: window.maxWindowMs }];
       case "siem-day":
-        return window.types.map((type) => ({ ...base, key: cursorKey(feed.id, type), kind: "siem-day", type }));
+        return window.types.map((type) => ({
+          ...base,
+          key: cursorKey(feed.id, type),
+          kind: "siem-day",
+          type,
+        }));
       case "snapshot":
         return [{ ...base, key: cursorKey(feed.id), kind: "snapshot", cadenceMs: window.cadenceMs }];
       case "token-chain":
@@ -27,4 +32,3 @@ export function cursorsFor(feeds: readonly FeedSpec[], lagMs: number): CursorDes
     }
   });
 }
-

@@ -133,7 +133,9 @@ function planTimeWindows(
   const resumed: WorkUnit[] = open.map((w) => ({ ...base, from: w.from, to: w.to, resume: w.resume }));
   const chunks = gaps(origin, head, [...state.covered, ...open]).flatMap((gap) => chunk(gap, maxWindow));
   const live = chunks.length > 0 ? [chunks[chunks.length - 1]!] : [];
-  const backfill = chunks.slice(0, Math.max(0, chunks.length - 1)).slice(0, settings.maxBackfillWindowsPerCycle);
+  const backfill = chunks
+    .slice(0, Math.max(0, chunks.length - 1))
+    .slice(0, settings.maxBackfillWindowsPerCycle);
   return {
     key: descriptor.key,
     live: live.map((w) => ({ ...base, ...w })),

@@ -6,5 +6,7 @@ import { CronExpressionParser } from "cron-parser";
  * `context.df.currentUtcDateTime` and stay deterministic.
  */
 export function nextTick(schedule: string, now: number): number {
-  return CronExpressionParser.parse(schedule, { currentDate: new Date(now), tz: "UTC" }).next().getTime();
+  return CronExpressionParser.parse(schedule, { currentDate: new Date(now), tz: "UTC" })
+    .next()
+    .getTime();
 }

@@ -3,6 +3,12 @@ import { ingestJsonWindow } from "../ingest/jsonWindow";
 import type { JsonWindowResume } from "../ingest/jsonWindow";
 import { ingestSiemBatch } from "../ingest/siemBatch";
 import type { SiemResume } from "../ingest/siemBatch";
+import { ingestSnapshot } from "../ingest/snapshot";
+import type { SnapshotResume } from "../ingest/snapshot";
+import { ingestThreatIntel } from "../ingest/threatIntel";
+import type { ThreatIntelResume } from "../ingest/threatIntel";
+import { ingestSiemV1 } from "../ingest/siemV1";
+import type { SiemV1Resume } from "../ingest/siemV1";
 import type { UnitOutcome } from "../ingest/types";
 import type { UnitResult, WorkUnit } from "../planning/types";
 import type { Runtime } from "./runtime";
@@ -44,6 +50,49 @@ export const UNIT_RUNNERS: Record<string, UnitRunner> = {
       stream: runtime.streamFor(feed),
       fromDay: unit.fromDay,
       ...(unit.resume !== undefined ? { resume: unit.resume as SiemResume } : {}),
+      deadline: limits.deadline,
+      now: () => runtime.clock.now(),
+      ...(limits.signal ? { signal: limits.signal } : {}),
+    });
+  },
+  snapshot: async (runtime, feed, unit, limits) => {
+    if (feed.source !== "snapshot" || unit.kind !== "snapshot") throw mismatch(feed, unit);
+    return ingestSnapshot({
+      client: runtime.client,
+      feed,
+      sink: runtime.sink,
+      stream: runtime.streamFor(feed),
+      snapshotTime: unit.snapshotTime,
+      ...(unit.resume !== undefined ? { resume: unit.resume as SnapshotResume } : {}),
+      deadline: limits.deadline,
+      now: () => runtime.clock.now(),
+      ...(limits.signal ? { signal: limits.signal } : {}),
+    });
+  },
+  "threat-intel": async (runtime, feed, unit, limits) => {
+    if (feed.source !== "threat-intel" || unit.kind !== "time-window") throw mismatch(feed, unit);
+    const tiUpload = runtime.tiUpload();
+    return ingestThreatIntel({
+      client: runtime.client,
+      feed,
+      sink: runtime.sink,
+      stream: runtime.streamFor(feed),
+      window: { from: unit.from, to: unit.to },
+      ...(unit.resume !== undefined ? { resume: unit.resume as ThreatIntelResume } : {}),
+      ...(tiUpload ? { tiUpload } : {}),
+      deadline: limits.deadline,
+      now: () => runtime.clock.now(),
+      ...(limits.signal ? { signal: limits.signal } : {}),
+    });
+  },
+  "siem-v1": async (runtime, feed, unit, limits) => {
+    if (feed.source !== "siem-v1" || unit.kind !== "token-chain") throw mismatch(feed, unit);
+    return ingestSiemV1({
+      client: runtime.client,
+      feed,
+      sink: runtime.sink,
+      stream: runtime.streamFor(feed),
+      ...(unit.resume !== undefined ? { resume: unit.resume as SiemV1Resume } : {}),
       deadline: limits.deadline,
       now: () => runtime.clock.now(),
       ...(limits.signal ? { signal: limits.signal } : {}),

@@ -7,6 +7,8 @@ import { MimecastClient } from "../mimecast/client";
 import { LocalSink } from "../sentinel/localSink";
 import { getSharedLogsIngestionSink } from "../sentinel/logsIngestionSink";
 import type { Sink } from "../sentinel/sink";
+import { TiUploader } from "../sentinel/tiUpload";
+import type { TiUpload } from "../sentinel/tiUpload";
 import type { StreamSchema } from "../sentinel/streams";
 import type { Clock } from "../shared/clock";
 import { systemClock } from "../shared/clock";
@@ -28,6 +30,8 @@ export interface Runtime {
   tableFor(feed: FeedSpec): string;
   streamFor(feed: FeedSpec): StreamSchema;
   feed(id: string): FeedSpec;
+  /** The Sentinel threat-intelligence uploader, when MIMECAST_TI_WORKSPACE_ID is set. */
+  tiUpload(): TiUpload | undefined;
 }
 
 export interface RuntimeOverrides {
@@ -35,6 +39,7 @@ export interface RuntimeOverrides {
   logger?: Logger;
   sink?: Sink;
   client?: MimecastClient;
+  tiUpload?: TiUpload;
 }
 
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
@@ -55,6 +60,8 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     });
   const sink = overrides.sink ?? createSink(config, logger);
   const tableFor = (feed: FeedSpec): string => config.sink.tableNames[feed.id] ?? feed.defaultTable;
+  let tiUpload = overrides.tiUpload;
+  const ti = config.threatIntelUpload;
   return {
     config,
     client,
@@ -63,6 +70,16 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     logger,
     tableFor,
     streamFor: (feed) => streamFor(feed, tableFor(feed)),
+    tiUpload: () => {
+      if (!tiUpload && ti) {
+        tiUpload = new TiUploader({
+          workspaceId: ti.workspaceId,
+          credential: createAzureCredential(config),
+          clock,
+        });
+      }
+      return tiUpload;
+    },
     feed: (id) => {
       const feed = feedById(id);
       if (!feed) throw new Error(`unknown feed "${id}"`);

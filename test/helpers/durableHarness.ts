@@ -20,8 +20,19 @@ export enum EventType {
 
 export type HistoryEvent = Record<string, unknown>;
 
-function event(type: EventType, eventId: number, at: number, extra: Record<string, unknown> = {}): HistoryEvent {
-  return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: new Date(at).toISOString(), ...extra };
+function event(
+  type: EventType,
+  eventId: number,
+  at: number,
+  extra: Record<string, unknown> = {},
+): HistoryEvent {
+  return {
+    EventType: type,
+    EventId: eventId,
+    IsPlayed: false,
+    Timestamp: new Date(at).toISOString(),
+    ...extra,
+  };
 }
 
 export class History {
@@ -30,7 +41,9 @@ export class History {
   constructor(name: string, input: unknown, start: number) {
     this.now = start;
     this.events.push(event(EventType.OrchestratorStarted, -1, start));
-    this.events.push(event(EventType.ExecutionStarted, -1, start, { Name: name, Input: JSON.stringify(input) }));
+    this.events.push(
+      event(EventType.ExecutionStarted, -1, start, { Name: name, Input: JSON.stringify(input) }),
+    );
   }
   nextEpisode(at: number): this {
     this.events.push(event(EventType.OrchestratorCompleted, -1, this.now));
@@ -39,16 +52,27 @@ export class History {
     return this;
   }
   taskCompleted(taskId: number, result: unknown): this {
-    this.events.push(event(EventType.TaskCompleted, -1, this.now, { TaskScheduledId: taskId, Result: JSON.stringify(result) }));
+    this.events.push(
+      event(EventType.TaskCompleted, -1, this.now, {
+        TaskScheduledId: taskId,
+        Result: JSON.stringify(result),
+      }),
+    );
     return this;
   }
   taskFailed(taskId: number, reason: string): this {
-    this.events.push(event(EventType.TaskFailed, -1, this.now, { TaskScheduledId: taskId, Reason: reason, Details: "" }));
+    this.events.push(
+      event(EventType.TaskFailed, -1, this.now, { TaskScheduledId: taskId, Reason: reason, Details: "" }),
+    );
     return this;
   }
   timerFired(timerId: number, fireAt: number): this {
-    this.events.push(event(EventType.TimerCreated, timerId, this.now, { FireAt: new Date(fireAt).toISOString() }));
-    this.events.push(event(EventType.TimerFired, -1, this.now, { TimerId: timerId, FireAt: new Date(fireAt).toISOString() }));
+    this.events.push(
+      event(EventType.TimerCreated, timerId, this.now, { FireAt: new Date(fireAt).toISOString() }),
+    );
+    this.events.push(
+      event(EventType.TimerFired, -1, this.now, { TimerId: timerId, FireAt: new Date(fireAt).toISOString() }),
+    );
     return this;
   }
   entityResponse(taskId: number, instanceId: string, result: unknown): this {
@@ -61,7 +85,10 @@ export class History {
       }),
     );
     this.events.push(
-      event(EventType.EventRaised, -1, this.now, { Name: requestId, Input: JSON.stringify({ result: JSON.stringify(result) }) }),
+      event(EventType.EventRaised, -1, this.now, {
+        Name: requestId,
+        Input: JSON.stringify({ result: JSON.stringify(result) }),
+      }),
     );
     return this;
   }
@@ -100,7 +127,12 @@ export const ActionType = {
 type Handler = (binding: unknown, context: unknown) => Promise<unknown>;
 
 /** One replay episode of a registered orchestration handler over `history`. */
-export async function replay(handler: Handler, history: History, input: unknown, instanceId = "test-instance"): Promise<ReplayState> {
+export async function replay(
+  handler: Handler,
+  history: History,
+  input: unknown,
+  instanceId = "test-instance",
+): Promise<ReplayState> {
   const context = new df.DummyOrchestrationContext("orchestration", "invocation", () => undefined);
   const binding = {
     history: JSON.parse(JSON.stringify(history.events)) as unknown,
@@ -118,7 +150,8 @@ export async function replay(handler: Handler, history: History, input: unknown,
   } catch (error) {
     const label = "$OutOfProcData$:";
     const message = error instanceof Error ? error.message : "";
-    if (message.includes(label)) return JSON.parse(message.substring(message.indexOf(label) + label.length)) as ReplayState;
+    if (message.includes(label))
+      return JSON.parse(message.substring(message.indexOf(label) + label.length)) as ReplayState;
     throw error;
   }
 }
@@ -134,7 +167,11 @@ export async function runEntityBatch(
   self: { name: string; key: string },
   existing: unknown,
   operations: { name: string; input?: unknown; signal?: boolean }[],
-): Promise<{ entityExists: boolean; entityState?: string; results: { isError: boolean; result?: string }[] }> {
+): Promise<{
+  entityExists: boolean;
+  entityState?: string;
+  results: { isError: boolean; result?: string }[];
+}> {
   const binding = {
     self,
     exists: existing !== undefined,

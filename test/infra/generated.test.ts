@@ -78,8 +78,8 @@ describe("infra generated from the feed registry", () => {
     };
     const entries = tableEntries([first!, twin]);
     assert.deepEqual(entries[0]?.feedIds, [first!.id, "siem-v1"]);
-    assert.equal(generateDcr(entries).dataFlows.length, 3); // the shared table + dead letter + health
-    assert.equal(generateTables(entries).length, 3);
+    assert.equal(generateDcr(entries).dataFlows.length, 4); // the shared table + dead letter + health + snapshots
+    assert.equal(generateTables(entries).length, 4);
   });
 
   test("feeds sharing a table with different columns are refused", () => {

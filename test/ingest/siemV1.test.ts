@@ -70,9 +70,14 @@ describe("API 1.0 SIEM files against the simulator", () => {
     await withFeedHarness({ startOfData: START }, async (h) => {
       const stream = h.stream(siemV1Feed).streamName;
       let seen = 0;
-      h.fake.inject({ kind: "status", status: 400, match: (r) => r.stream === stream && ++seen === 4 });
+      h.fake.inject({
+        kind: "status",
+        status: 503,
+        times: Infinity,
+        match: (r) => r.stream === stream && ++seen >= 4 && seen < 4 + 3,
+      });
       const first = await run(h, "key_value");
-      assert.equal(first.kind, "failed");
+      assert.equal(first.kind, "partial", "a retryable refusal leaves a resume point");
       assert.ok(first.resume.file !== undefined);
       const second = await run(h, "key_value", first.resume);
       assert.equal(second.kind, "completed");

@@ -100,15 +100,15 @@ describe("awareness snapshots against the simulator", () => {
       const feed = awarenessPhishingFeed;
       const stream = h.stream(feed).streamName;
       let seen = 0;
-      // One page per campaign: the third campaign's upload is refused.
+      // One page per campaign: the third campaign's upload keeps failing (503) past the SDK's retries.
       h.fake.inject({
         kind: "status",
-        status: 400,
-        times: 1,
-        match: (r) => r.stream === stream && ++seen === 3,
+        status: 503,
+        times: Infinity,
+        match: (r) => r.stream === stream && ++seen >= 3 && seen < 6, // the first try and the SDK's two retries
       });
       const first = await run(h, feed);
-      assert.equal(first.kind, "failed");
+      assert.equal(first.kind, "partial", "a retryable refusal leaves a resume point");
       const campaigns = h.sim.awarenessSnapshot("campaigns");
       assert.equal(first.resume.parentId, campaigns[2]!.id);
       assert.equal(first.resume.skipRecords, 0);
@@ -134,9 +134,14 @@ describe("awareness snapshots against the simulator", () => {
       // Small pages so the snapshot spans several: fail the third upload request.
       const small: SnapshotFeedSpec = { ...feed, endpoint: { ...feed.endpoint, maxPageSize: 7 } };
       let seen = 0;
-      h.fake.inject({ kind: "status", status: 400, match: (r) => r.stream === stream && ++seen === 3 });
+      h.fake.inject({
+        kind: "status",
+        status: 503,
+        times: Infinity,
+        match: (r) => r.stream === stream && ++seen >= 3 && seen < 3 + 3,
+      });
       const first = await run(h, small);
-      assert.equal(first.kind, "failed");
+      assert.equal(first.kind, "partial", "a retryable refusal leaves a resume point");
       assert.equal(h.rows(feed).length, 14);
       assert.ok(first.resume.pageToken !== undefined);
       const second = await run(h, small, first.resume);

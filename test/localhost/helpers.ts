@@ -36,7 +36,8 @@ export function expectedEventIds(
   const ids: string[] = [];
   for (const event of sim.groundTruth(feedId as FeedKey, query)) {
     const mapped = mapRecord(feed, event.record);
-    if (mapped.kind !== "row") throw new Error(`ground truth record of ${feedId} does not map: ${mapped.reason}`);
+    if (mapped.kind !== "row")
+      throw new Error(`ground truth record of ${feedId} does not map: ${mapped.reason}`);
     ids.push(String(mapped.row["EventId"]));
   }
   return ids.sort();
@@ -49,7 +50,10 @@ export function countBy(values: readonly string[]): Map<string, number> {
 }
 
 /** Missing and duplicated ids of `actual` against `expected` (both multisets). */
-export function compareIds(expected: readonly string[], actual: readonly string[]): { missing: string[]; duplicated: string[]; unexpected: string[] } {
+export function compareIds(
+  expected: readonly string[],
+  actual: readonly string[],
+): { missing: string[]; duplicated: string[]; unexpected: string[] } {
   const want = countBy(expected);
   const got = countBy(actual);
   const missing = [...want.keys()].filter((id) => !got.has(id));

@@ -5,7 +5,13 @@ import { applyCheckpointOperation } from "../../src/entities/checkpoint";
 import { zeroCounts } from "../../src/ingest/types";
 import { FUNCTIONS } from "../../src/orchestrators/names";
 import type { SupervisorInput } from "../../src/orchestrators/supervisor";
-import type { CheckpointState, CursorDescriptor, CycleSettings, UnitResult, WorkUnit } from "../../src/planning/types";
+import type {
+  CheckpointState,
+  CursorDescriptor,
+  CycleSettings,
+  UnitResult,
+  WorkUnit,
+} from "../../src/planning/types";
 import type { Action } from "../helpers/durableHarness";
 import { ActionType, History, flatActions, replay } from "../helpers/durableHarness";
 import { captureRegistrations } from "../helpers/registrations";
@@ -23,8 +29,22 @@ const supervisor = handlerOf(FUNCTIONS.supervisor);
 
 const NOW = Date.UTC(2024, 10, 18, 12, 0, 0);
 const D = 86_400_000;
-const dlp: CursorDescriptor = { key: "dlp", feedId: "dlp", kind: "time-window", maxWindowMs: D, retentionDays: 90, lagMs: 300_000 };
-const audit: CursorDescriptor = { key: "audit", feedId: "audit", kind: "time-window", maxWindowMs: D, retentionDays: 60, lagMs: 300_000 };
+const dlp: CursorDescriptor = {
+  key: "dlp",
+  feedId: "dlp",
+  kind: "time-window",
+  maxWindowMs: D,
+  retentionDays: 90,
+  lagMs: 300_000,
+};
+const audit: CursorDescriptor = {
+  key: "audit",
+  feedId: "audit",
+  kind: "time-window",
+  maxWindowMs: D,
+  retentionDays: 60,
+  lagMs: 300_000,
+};
 const settings = (cursors: CursorDescriptor[], days = 3): CycleSettings => ({
   cursors,
   startTimeMs: NOW - days * D,
@@ -34,45 +54,70 @@ const settings = (cursors: CursorDescriptor[], days = 3): CycleSettings => ({
   maxBackfillWindowsPerCycle: 8,
   maxContinuationsPerCycle: 10,
 });
-const completed = (n: number): UnitResult => ({ kind: "completed", counts: { ...zeroCounts(), ingested: n, fetched: n }, resume: {} });
+const completed = (n: number): UnitResult => ({
+  kind: "completed",
+  counts: { ...zeroCounts(), ingested: n, fetched: n },
+  resume: {},
+});
 
 /** A driver with real checkpoint reducers behind the entity calls and signals. */
-function statefulRun(cycleSettings: CycleSettings, ingest: (unit: WorkUnit, taskId: number) => Response, input: SupervisorInput = { cycle: 0, maxCycles: 1 }) {
+function statefulRun(
+  cycleSettings: CycleSettings,
+  ingest: (unit: WorkUnit, taskId: number) => Response,
+  input: SupervisorInput = { cycle: 0, maxCycles: 1 },
+) {
   const states = new Map<string, CheckpointState>();
   const keyOf = (action: Action): string => (action.instanceId ?? "").split("@")[2] ?? "";
   const apply = (action: Action): unknown => {
     const key = keyOf(action);
-    const { state, reply } = applyCheckpointOperation(key, states.get(key), action.operation ?? "", action.input);
+    const { state, reply } = applyCheckpointOperation(
+      key,
+      states.get(key),
+      action.operation ?? "",
+      action.input,
+    );
     if (state) states.set(key, state);
     return reply;
   };
   const respond = (action: Action, taskId: number): Response => {
     if (action.functionName === FUNCTIONS.readCycleSettings) return { complete: cycleSettings };
     if (action.actionType === ActionType.CallEntity) return { complete: apply(action) };
-    if (action.functionName === FUNCTIONS.ingestUnit) return ingest((action.input as { unit: WorkUnit }).unit, taskId);
+    if (action.functionName === FUNCTIONS.ingestUnit)
+      return ingest((action.input as { unit: WorkUnit }).unit, taskId);
     if (action.functionName === FUNCTIONS.writeHealth) return { complete: { written: 1 } };
     throw new Error(`unexpected action ${JSON.stringify(action)}`);
   };
-  return driveToEnd(supervisor, FUNCTIONS.supervisor, input, NOW, respond, 400, (a) => void apply(a)).then((r) => ({ ...r, states }));
+  return driveToEnd(supervisor, FUNCTIONS.supervisor, input, NOW, respond, 400, (a) => void apply(a)).then(
+    (r) => ({ ...r, states }),
+  );
 }
 
 const ingestCalls = (actions: Action[]): WorkUnit[] =>
-  actions.filter((a) => a.functionName === FUNCTIONS.ingestUnit).map((a) => (a.input as { unit: WorkUnit }).unit);
+  actions
+    .filter((a) => a.functionName === FUNCTIONS.ingestUnit)
+    .map((a) => (a.input as { unit: WorkUnit }).unit);
 
 describe("supervisor orchestration (replayed by the durable-functions executor)", () => {
   it("reads settings and checkpoints, then fans out one activity per feed and window with bounded parallelism", async () => {
     const run = await statefulRun(settings([dlp, audit]), () => ({ complete: completed(10) }));
     const actions = run.actions;
     assert.equal(actions[0]?.functionName, FUNCTIONS.readCycleSettings);
-    assert.deepEqual(actions.slice(1, 3).map((a) => [a.actionType, a.instanceId]), [
-      [ActionType.CallEntity, "@mimecastcheckpoint@dlp"],
-      [ActionType.CallEntity, "@mimecastcheckpoint@audit"],
-    ]);
+    assert.deepEqual(
+      actions.slice(1, 3).map((a) => [a.actionType, a.instanceId]),
+      [
+        [ActionType.CallEntity, "@mimecastcheckpoint@dlp"],
+        [ActionType.CallEntity, "@mimecastcheckpoint@audit"],
+      ],
+    );
     const units = ingestCalls(actions);
     assert.equal(units.length, 6, "3 daily windows per feed for 3 days of history");
     const firstBatch = run.state.actions[2]!.filter((a) => a.functionName === FUNCTIONS.ingestUnit);
     assert.equal(firstBatch.length, 4, "maxParallel");
-    assert.ok(actions.filter((a) => a.functionName === FUNCTIONS.ingestUnit).every((a) => a.actionType === ActionType.CallActivityWithRetry));
+    assert.ok(
+      actions
+        .filter((a) => a.functionName === FUNCTIONS.ingestUnit)
+        .every((a) => a.actionType === ActionType.CallActivityWithRetry),
+    );
     assert.equal(run.state.isDone, true);
     const watermark = run.states.get("dlp")?.watermark ?? 0;
     assert.ok(watermark >= NOW - 300_000 && watermark < NOW, "caught up to now − lag");
@@ -83,7 +128,15 @@ describe("supervisor orchestration (replayed by the durable-functions executor)"
     const middle = NOW - 2 * D;
     const run = await statefulRun(settings([dlp]), (unit) =>
       unit.kind === "time-window" && unit.from === middle
-        ? { complete: { kind: "failed", counts: zeroCounts(), resume: { skipRecords: 0 }, reason: "Sentinel 400", retryable: false } }
+        ? {
+            complete: {
+              kind: "failed",
+              counts: zeroCounts(),
+              resume: { skipRecords: 0 },
+              reason: "Sentinel 400",
+              retryable: false,
+            },
+          }
         : { complete: completed(5) },
     );
     const state = run.states.get("dlp")!;
@@ -113,7 +166,9 @@ describe("supervisor orchestration (replayed by the durable-functions executor)"
     const run = await statefulRun(settings([dlp, audit], 5), (unit) => {
       if (!limited && unit.key === "audit") {
         limited = true;
-        return { complete: { kind: "rate-limited", counts: zeroCounts(), resume: { skipRecords: 0 }, until } };
+        return {
+          complete: { kind: "rate-limited", counts: zeroCounts(), resume: { skipRecords: 0 }, until },
+        };
       }
       return { complete: completed(1) };
     });
@@ -121,10 +176,18 @@ describe("supervisor orchestration (replayed by the durable-functions executor)"
     const timerIndex = actions.findIndex((a) => a.actionType === ActionType.CreateTimer);
     assert.ok(timerIndex > 0, "a durable timer was created");
     assert.equal(Date.parse(actions[timerIndex]!.fireAt ?? ""), until);
-    const afterTimer = run.state.actions.findIndex((group) => group.some((a) => a.actionType === ActionType.CreateTimer));
-    const nextBatch = run.state.actions[afterTimer + 1]!.filter((a) => a.functionName === FUNCTIONS.ingestUnit);
+    const afterTimer = run.state.actions.findIndex((group) =>
+      group.some((a) => a.actionType === ActionType.CreateTimer),
+    );
+    const nextBatch = run.state.actions[afterTimer + 1]!.filter(
+      (a) => a.functionName === FUNCTIONS.ingestUnit,
+    );
     assert.equal(nextBatch.length, 2, "parallelism halved from 4 to 2");
-    assert.equal(nextBatch[0] && (nextBatch[0].input as { unit: WorkUnit }).unit.key, "audit", "the limited unit goes first after the wait");
+    assert.equal(
+      nextBatch[0] && (nextBatch[0].input as { unit: WorkUnit }).unit.key,
+      "audit",
+      "the limited unit goes first after the wait",
+    );
   });
 
   it("continues as new with a small input carrying only counters, and sleeps until the next schedule tick", async () => {
@@ -141,14 +204,19 @@ describe("supervisor orchestration (replayed by the durable-functions executor)"
 
   it("keeps every activity input and entity message small (cursors and counts, never records)", async () => {
     const run = await statefulRun(settings([dlp, audit], 30), () => ({ complete: completed(100_000) }));
-    for (const action of run.actions) assert.ok(JSON.stringify(action).length < 4096, `${action.functionName ?? action.operation} is small`);
+    for (const action of run.actions)
+      assert.ok(JSON.stringify(action).length < 4096, `${action.functionName ?? action.operation} is small`);
     for (const state of run.states.values()) assert.ok(JSON.stringify(state).length < 16_000);
   });
 
   it("replaying the same history twice yields identical actions", async () => {
     const run = await statefulRun(settings([dlp]), () => ({ complete: completed(3) }));
     const partial = new History(FUNCTIONS.supervisor, { cycle: 0 }, NOW);
-    partial.events.splice(0, partial.events.length, ...run.history.events.slice(0, Math.floor(run.history.events.length / 2)));
+    partial.events.splice(
+      0,
+      partial.events.length,
+      ...run.history.events.slice(0, Math.floor(run.history.events.length / 2)),
+    );
     const once = await replay(supervisor, partial, { cycle: 0, maxCycles: 1 });
     const twice = await replay(supervisor, partial, { cycle: 0, maxCycles: 1 });
     assert.deepEqual(flatActions(once), flatActions(twice));

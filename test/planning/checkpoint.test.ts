@@ -23,15 +23,33 @@ const window = (from: number, to: number): WorkUnit => ({
 });
 const counts = (ingested: number) => ({ ...zeroCounts(), ingested, fetched: ingested });
 const completed = (n = 1): UnitResult => ({ kind: "completed", counts: counts(n), resume: {} });
-const partial = (resume: unknown, n = 1): UnitResult => ({ kind: "partial", counts: counts(n), resume, reason: "budget" });
-const failed: UnitResult = { kind: "failed", counts: zeroCounts(), resume: { skipRecords: 0 }, reason: "HTTP 400", retryable: false };
+const partial = (resume: unknown, n = 1): UnitResult => ({
+  kind: "partial",
+  counts: counts(n),
+  resume,
+  reason: "budget",
+});
+const failed: UnitResult = {
+  kind: "failed",
+  counts: zeroCounts(),
+  resume: { skipRecords: 0 },
+  reason: "HTTP 400",
+  retryable: false,
+};
 
 describe("watermark movement", () => {
   it("moves over the contiguous prefix of finished windows only", () => {
-    assert.deepEqual(advanceWatermark(0, [{ from: 0, to: 5 }, { from: 5, to: 9 }, { from: 12, to: 20 }]), {
-      watermark: 9,
-      covered: [{ from: 12, to: 20 }],
-    });
+    assert.deepEqual(
+      advanceWatermark(0, [
+        { from: 0, to: 5 },
+        { from: 5, to: 9 },
+        { from: 12, to: 20 },
+      ]),
+      {
+        watermark: 9,
+        covered: [{ from: 12, to: 20 }],
+      },
+    );
   });
 
   it("never moves backwards, whatever is covered", () => {
@@ -40,10 +58,18 @@ describe("watermark movement", () => {
   });
 
   it("merges touching and overlapping ranges", () => {
-    assert.deepEqual(mergeRanges([{ from: 5, to: 8 }, { from: 0, to: 5 }, { from: 7, to: 10 }, { from: 20, to: 21 }]), [
-      { from: 0, to: 10 },
-      { from: 20, to: 21 },
-    ]);
+    assert.deepEqual(
+      mergeRanges([
+        { from: 5, to: 8 },
+        { from: 0, to: 5 },
+        { from: 7, to: 10 },
+        { from: 20, to: 21 },
+      ]),
+      [
+        { from: 0, to: 10 },
+        { from: 20, to: 21 },
+      ],
+    );
   });
 
   it("a failed middle window holds the watermark before it; filling it releases the later windows", () => {
@@ -71,7 +97,12 @@ describe("watermark movement", () => {
   });
 
   it("a partial window keeps its exact resume point and is replaced, not duplicated, by later progress", () => {
-    let state = recordResult(initialCheckpoint("dlp"), window(0, 1), partial({ pageToken: "p2", skipRecords: 3 }), 1);
+    let state = recordResult(
+      initialCheckpoint("dlp"),
+      window(0, 1),
+      partial({ pageToken: "p2", skipRecords: 3 }),
+      1,
+    );
     state = recordResult(state, window(0, 1), partial({ pageToken: "p3", skipRecords: 0 }), 2);
     assert.deepEqual(state.open, [{ from: T0, to: T0 + H, resume: { pageToken: "p3", skipRecords: 0 } }]);
     assert.equal(state.watermark, T0);
@@ -79,7 +110,12 @@ describe("watermark movement", () => {
   });
 
   it("rate-limited results keep the window open and remember until when", () => {
-    const result: UnitResult = { kind: "rate-limited", counts: zeroCounts(), resume: { skipRecords: 0 }, until: T0 + 99 };
+    const result: UnitResult = {
+      kind: "rate-limited",
+      counts: zeroCounts(),
+      resume: { skipRecords: 0 },
+      until: T0 + 99,
+    };
     const state = recordResult(initialCheckpoint("dlp"), window(0, 1), result, 1);
     assert.equal(state.rateLimitedUntil, T0 + 99);
     assert.equal(state.open.length, 1);
@@ -87,10 +123,21 @@ describe("watermark movement", () => {
 });
 
 describe("cursor kinds", () => {
-  const siem: WorkUnit = { kind: "siem-day", key: "siem-cg~av", feedId: "siem-cg", type: "av", fromDay: "2024-11-01" };
+  const siem: WorkUnit = {
+    kind: "siem-day",
+    key: "siem-cg~av",
+    feedId: "siem-cg",
+    type: "av",
+    fromDay: "2024-11-01",
+  };
 
   it("a SIEM cursor takes the unit's resume point, also from a partial or failed unit", () => {
-    let state = recordResult(initialCheckpoint("siem-cg~av"), siem, partial({ cursor: "c1", fileIndex: 2, line: 40 }), 1);
+    let state = recordResult(
+      initialCheckpoint("siem-cg~av"),
+      siem,
+      partial({ cursor: "c1", fileIndex: 2, line: 40 }),
+      1,
+    );
     assert.deepEqual(state.cursor, { cursor: "c1", fileIndex: 2, line: 40 });
     state = recordResult(state, siem, { ...failed, resume: { cursor: "c1", fileIndex: 3, line: 1 } }, 2);
     assert.deepEqual(state.cursor, { cursor: "c1", fileIndex: 3, line: 1 });
@@ -117,15 +164,23 @@ describe("retention and resets", () => {
 
   it("a reset is audited with who, why and the previous position, and keeps the totals", () => {
     let state = recordResult(initialCheckpoint("dlp"), window(0, 1), completed(7), 1);
-    state = resetCheckpoint(state, { at: 5, by: "alice", reason: "re-ingest after DCR fix", watermark: T0 - H });
+    state = resetCheckpoint(state, {
+      at: 5,
+      by: "alice",
+      reason: "re-ingest after DCR fix",
+      watermark: T0 - H,
+    });
     assert.equal(state.watermark, T0 - H);
     assert.equal(state.totals.ingested, 7);
-    assert.deepEqual(state.resets, [{ at: 5, by: "alice", reason: "re-ingest after DCR fix", previous: { watermark: T0 + H } }]);
+    assert.deepEqual(state.resets, [
+      { at: 5, by: "alice", reason: "re-ingest after DCR fix", previous: { watermark: T0 + H } },
+    ]);
   });
 
   it("keeps the state small: the reset log is capped", () => {
     let state = initialCheckpoint("dlp");
-    for (let i = 0; i < 20; i += 1) state = resetCheckpoint(state, { at: i, by: "bob", reason: "test reset" });
+    for (let i = 0; i < 20; i += 1)
+      state = resetCheckpoint(state, { at: i, by: "bob", reason: "test reset" });
     assert.equal(state.resets.length, 5);
     assert.ok(JSON.stringify(state).length < 16_000);
   });

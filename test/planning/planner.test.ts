@@ -11,8 +11,22 @@ const H = 3_600_000;
 const D = 24 * H;
 const NOW = Date.UTC(2024, 10, 18, 12, 0, 0);
 
-const dlp: CursorDescriptor = { key: "dlp", feedId: "dlp", kind: "time-window", maxWindowMs: D, retentionDays: 90, lagMs: 5 * 60_000 };
-const audit: CursorDescriptor = { key: "audit", feedId: "audit", kind: "time-window", maxWindowMs: D, retentionDays: 60, lagMs: 5 * 60_000 };
+const dlp: CursorDescriptor = {
+  key: "dlp",
+  feedId: "dlp",
+  kind: "time-window",
+  maxWindowMs: D,
+  retentionDays: 90,
+  lagMs: 5 * 60_000,
+};
+const audit: CursorDescriptor = {
+  key: "audit",
+  feedId: "audit",
+  kind: "time-window",
+  maxWindowMs: D,
+  retentionDays: 60,
+  lagMs: 5 * 60_000,
+};
 const settings = (cursors: CursorDescriptor[], startTimeMs = NOW - 60 * D): CycleSettings => ({
   cursors,
   startTimeMs,
@@ -32,7 +46,11 @@ describe("planner: first run backfill", () => {
     assert.equal(live.kind === "time-window" && live.to, head, "the live window ends at now − lag");
     assert.equal(plan.backfill.length, 8, "bounded per cycle");
     const first = plan.backfill[0]!;
-    assert.equal(first.kind === "time-window" && first.from, NOW - 60 * D, "backfill starts at the start date");
+    assert.equal(
+      first.kind === "time-window" && first.from,
+      NOW - 60 * D,
+      "backfill starts at the start date",
+    );
     assert.ok(plan.backfill.every((u) => u.kind === "time-window" && u.to - u.from <= D));
     assert.equal(plan.backlogWindows, 60, "60 days minus the lag, in 1-day windows");
   });
@@ -45,8 +63,14 @@ describe("planner: first run backfill", () => {
 
   it("puts every cursor's live window before any backfill, and interleaves backfill across feeds", () => {
     const plan = planCycle(settings([dlp, audit]), {}, NOW);
-    assert.deepEqual(plan.units.slice(0, 2).map((u) => u.key), ["dlp", "audit"]);
-    assert.deepEqual(plan.units.slice(2, 6).map((u) => u.key), ["dlp", "audit", "dlp", "audit"]);
+    assert.deepEqual(
+      plan.units.slice(0, 2).map((u) => u.key),
+      ["dlp", "audit"],
+    );
+    assert.deepEqual(
+      plan.units.slice(2, 6).map((u) => u.key),
+      ["dlp", "audit", "dlp", "audit"],
+    );
   });
 });
 
@@ -69,9 +93,15 @@ describe("planner: steady state", () => {
       covered: [{ from: NOW - 2 * D, to: NOW - D }],
     };
     const plan = planCursor(dlp, state, settings([dlp]), NOW);
-    assert.deepEqual(plan.resumed.map((u) => u.resume), [{ pageToken: "t" }]);
-    const planned = [...plan.live, ...plan.backfill].map((u) => (u.kind === "time-window" ? [u.from, u.to] : []));
-    for (const [from, to] of planned) assert.ok(from! >= NOW - D || to! <= NOW - 3 * D, "no overlap with covered/open");
+    assert.deepEqual(
+      plan.resumed.map((u) => u.resume),
+      [{ pageToken: "t" }],
+    );
+    const planned = [...plan.live, ...plan.backfill].map((u) =>
+      u.kind === "time-window" ? [u.from, u.to] : [],
+    );
+    for (const [from, to] of planned)
+      assert.ok(from! >= NOW - D || to! <= NOW - 3 * D, "no overlap with covered/open");
   });
 
   it("a rate-limited cursor gets no units until its reset", () => {
@@ -91,22 +121,58 @@ describe("planner: steady state", () => {
 
 describe("planner: other cursor kinds", () => {
   it("SIEM types get one unit each from their own cursor; a new cursor starts within retention", () => {
-    const cursors = cursorsFor(FEEDS.filter((f) => f.id === "siem-cg"), 0);
+    const cursors = cursorsFor(
+      FEEDS.filter((f) => f.id === "siem-cg"),
+      0,
+    );
     assert.equal(cursors.length, 10, "one cursor per SIEM CG type");
     assert.equal(cursors[5]!.key, cursorKey("siem-cg", "internal email protect"));
-    const plan = planCycle(settings(cursors), { [cursors[0]!.key]: { ...initialCheckpoint(cursors[0]!.key), cursor: { cursor: "abc" } } }, NOW);
+    const plan = planCycle(
+      settings(cursors),
+      { [cursors[0]!.key]: { ...initialCheckpoint(cursors[0]!.key), cursor: { cursor: "abc" } } },
+      NOW,
+    );
     assert.equal(plan.units.length, 10);
     const first = plan.units[0]!;
     assert.deepEqual(first.resume, { cursor: "abc" });
-    assert.equal(first.kind === "siem-day" && first.fromDay, "2024-11-11", "7 days of retention, not the 60-day start");
+    assert.equal(
+      first.kind === "siem-day" && first.fromDay,
+      "2024-11-11",
+      "7 days of retention, not the 60-day start",
+    );
   });
 
   it("a snapshot is planned on its cadence, and an unfinished one is resumed with its snapshot time", () => {
-    const snap: CursorDescriptor = { key: "aw", feedId: "aw", kind: "snapshot", cadenceMs: D, retentionDays: 1, lagMs: 0 };
-    assert.equal(planCursor(snap, { ...initialCheckpoint("aw"), lastSnapshotAt: NOW - H }, settings([snap]), NOW).idle, "snapshot-not-due");
-    assert.equal(planCursor(snap, { ...initialCheckpoint("aw"), lastSnapshotAt: NOW - D }, settings([snap]), NOW).live.length, 1);
-    const resumed = planCursor(snap, { ...initialCheckpoint("aw"), openSnapshot: { snapshotTime: 5000, resume: { p: 1 } } }, settings([snap]), NOW);
-    assert.deepEqual(resumed.resumed[0], { kind: "snapshot", key: "aw", feedId: "aw", snapshotTime: 5000, resume: { p: 1 } });
+    const snap: CursorDescriptor = {
+      key: "aw",
+      feedId: "aw",
+      kind: "snapshot",
+      cadenceMs: D,
+      retentionDays: 1,
+      lagMs: 0,
+    };
+    assert.equal(
+      planCursor(snap, { ...initialCheckpoint("aw"), lastSnapshotAt: NOW - H }, settings([snap]), NOW).idle,
+      "snapshot-not-due",
+    );
+    assert.equal(
+      planCursor(snap, { ...initialCheckpoint("aw"), lastSnapshotAt: NOW - D }, settings([snap]), NOW).live
+        .length,
+      1,
+    );
+    const resumed = planCursor(
+      snap,
+      { ...initialCheckpoint("aw"), openSnapshot: { snapshotTime: 5000, resume: { p: 1 } } },
+      settings([snap]),
+      NOW,
+    );
+    assert.deepEqual(resumed.resumed[0], {
+      kind: "snapshot",
+      key: "aw",
+      feedId: "aw",
+      snapshotTime: 5000,
+      resume: { p: 1 },
+    });
   });
 });
 
