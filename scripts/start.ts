@@ -1,137 +1,279 @@
 /**
- * `npm start` — runs locally on the embedded default.
+ * `npm start` — runs mimecast-sentinel locally through the local host: the same supervisor, backfill
+ * orchestrator, activities and checkpoint reducers as the Functions app, with state in a local file.
  *
- * Until the local Durable host exists (issue 4), this starts the bundled Mimecast API simulator on
- * 127.0.0.1, says so, and drives the real Mimecast client against it: OAuth token, SIEM batch listing
- * with streamed gzip files, a paged JSON feed (DLP), audit with API 1.0 HMAC keys, and the threat-intel
- * feed. It then keeps the simulator running for exploration until Ctrl-C (`--once` exits instead).
+ * With no Mimecast settings it starts the bundled Mimecast API simulator and the local NDJSON sink (the
+ * embedded default) and says so. With MIMECAST_* settings in the environment it ingests for real.
  */
-import { Command } from "commander";
-import { downloadBatchFile } from "../src/mimecast/batchFile";
-import { MimecastClient } from "../src/mimecast/client";
-import { staticCredentials } from "../src/mimecast/credentials";
-import { ENDPOINTS } from "../src/mimecast/endpoints";
-import { paginateJson, paginateSiemBatch } from "../src/mimecast/pagination";
-import { fetchThreatIntelFeed } from "../src/mimecast/threatIntel";
-import { formatDay, formatMimecastTime } from "../src/feeds/time";
-import { startSimulator } from "../simulator/index";
+import { rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Command, Option } from "commander";
+import { MultiBar, Presets } from "cli-progress";
+import type { SingleBar } from "cli-progress";
+import { ConfigError, loadConfig } from "../src/config";
+import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../src/orchestrators/names";
+import type { CycleReport, SupervisorInput } from "../src/orchestrators/supervisor";
+import type { UnitResult, WorkUnit } from "../src/planning/types";
+import { LocalHost } from "../src/localhost/localHost";
+import type { LocalHostOptions } from "../src/localhost/localHost";
+import { createRuntime } from "../src/runtime/runtime";
+import { createLogger } from "../src/shared/logger";
+import { manualClock } from "../simulator/index";
+import { startEmbedded } from "./local/embedded";
+import type { Embedded } from "./local/embedded";
+import { runDoctor } from "./local/doctorCommand";
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-interface StartOptions {
+interface RunOptions {
   once: boolean;
-  seed: string;
+  cycles?: string;
+  dataDir: string;
   port: string;
+  seed: string;
+  startDays: string;
+  simTime?: string;
+  fresh: boolean;
+  quiet: boolean;
+  progress: boolean;
+}
+
+const say = (text: string): void => void process.stdout.write(`${text}\n`);
+
+/** Real settings present? Then this is not the embedded default. */
+function hasMimecastSettings(env: NodeJS.ProcessEnv): boolean {
+  return ["MIMECAST_CLIENT_ID", "MIMECAST_APP_ID", "MIMECAST_BASE_URL"].some((name) => env[name]);
+}
+
+async function run(options: RunOptions): Promise<number> {
+  const dataDir = resolve(options.dataDir);
+  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+  const maxCycles = options.once ? 1 : options.cycles !== undefined ? Number(options.cycles) : undefined;
+  const progress = new Progress(options.progress && !options.quiet && process.stdout.isTTY === true);
+  const hooks: Pick<LocalHostOptions, "onStatus" | "onUnit"> = {
+    onStatus: (_id, status) => progress.status(status),
+    onUnit: (unit, result) => progress.unit(unit, result),
+  };
+
+  let host: LocalHost;
+  let embedded: Embedded | undefined;
+  if (hasMimecastSettings(process.env)) {
+    const config = loadConfig(process.env, Date.now());
+    say("mimecast-sentinel — local host with your settings");
+    say(
+      `  Mimecast ${config.mimecast.baseUrl} (API ${config.mimecast.apiVersion}); sink: ${config.sink.kind}`,
+    );
+    host = new LocalHost({
+      runtime: createRuntime(config),
+      statePath: join(dataDir, "state.json"),
+      ...hooks,
+    });
+  } else {
+    const startDays = Number(options.startDays);
+    const simStart = options.simTime !== undefined ? Date.parse(options.simTime) : undefined;
+    embedded = await startEmbedded({
+      dataDir,
+      seed: Number(options.seed),
+      ...(simStart !== undefined ? { simClock: manualClock(simStart) } : {}),
+      settings: {
+        MIMECAST_START_DATE: new Date((simStart ?? Date.now()) - startDays * 86_400_000).toISOString(),
+        MIMECAST_LOG_LEVEL: options.quiet ? "error" : "warn",
+        ...pick(process.env, [
+          "MIMECAST_FEEDS",
+          "MIMECAST_LAG_SECONDS",
+          "MIMECAST_SCHEDULE",
+          "MIMECAST_TABLE_NAMES",
+        ]),
+      },
+      logger: createLogger({ level: options.quiet ? "error" : "warn" }),
+      ...hooks,
+    });
+    host = embedded.host;
+    say("mimecast-sentinel — local run on the embedded default");
+    say("  No Mimecast settings in the environment, so this uses the bundled Mimecast API simulator");
+    say(
+      `  (${embedded.sim.url}, seed ${options.seed}${simStart !== undefined ? `, simulated clock from ${options.simTime}` : ""})`,
+    );
+    say(
+      `  and writes Sentinel rows as NDJSON to ${join(dataDir, "tables")}. First run backfills ${startDays} day(s).`,
+    );
+  }
+
+  const url = await host.listen(Number(options.port));
+  say(`  state: ${join(dataDir, "state.json")}   control API: ${url}/api/ingestion/status`);
+  const resumed = host.resumeInterrupted();
+  if (resumed.length > 0) say(`  resuming after an interrupted run: ${resumed.join(", ")}`);
+
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    say("\nstopping: letting in-flight windows finish and checkpoint (Ctrl-C again to abort)…");
+    void host.stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  if (resumed.length === 0 || maxCycles !== undefined) {
+    const status = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
+    if (status?.runtimeStatus !== "Running" || maxCycles !== undefined) {
+      const input: SupervisorInput = { cycle: 0, ...(maxCycles !== undefined ? { maxCycles } : {}) };
+      if (status?.runtimeStatus === "Running")
+        await host.terminate(SUPERVISOR_INSTANCE_ID, "restarted by npm start");
+      await host.idle();
+      await host.startNew(FUNCTIONS.supervisor, { instanceId: SUPERVISOR_INSTANCE_ID, input });
+    }
+  }
+  say(
+    maxCycles === undefined
+      ? "  running continuously on the schedule — Ctrl-C to stop\n"
+      : `  running ${maxCycles} cycle(s)\n`,
+  );
+  await host.idle();
+  progress.stop();
+  await host.stop();
+
+  const final = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
+  const report = (final?.output ?? final?.customStatus) as CycleReport | undefined;
+  const failed = printSummary(host, report);
+  await embedded?.close();
+  if (final?.runtimeStatus === "Failed") {
+    say(`the supervisor failed: ${String(final.output)}`);
+    return 1;
+  }
+  return maxCycles !== undefined && failed > 0 ? 1 : 0;
+}
+
+function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** The end-of-run table: one line per cursor. Returns how many cursors are failing. */
+function printSummary(host: LocalHost, report: CycleReport | undefined): number {
+  const cursors = report && Array.isArray(report.cursors) ? report.cursors : [];
+  if (cursors.length === 0) {
+    say("no cycle finished yet");
+    return 0;
+  }
+  const rows = cursors.map((c) => ({
+    cursor: c.key,
+    status: c.status,
+    "events (cycle)": c.eventsLastCycle,
+    "events (total)": c.eventsTotal,
+    "dead-lettered": c.deadLettered,
+    watermark: c.watermark !== undefined ? new Date(c.watermark).toISOString().slice(0, 19) + "Z" : "",
+    "lag (s)": c.lagSeconds ?? "",
+    "last error": (c.lastError ?? "").slice(0, 60),
+  }));
+  say(`\ncycle ${report?.cycle ?? "?"} summary (${host.runtime.config.sink.kind} sink):`);
+  console.table(rows);
+  return cursors.filter((c) => c.status === "failing").length;
+}
+
+/** A bar per feed while a cycle runs (TTY only); plain lines otherwise. */
+class Progress {
+  private readonly multibar: MultiBar | undefined;
+  private readonly bars = new Map<string, SingleBar>();
+  private readonly events = new Map<string, number>();
+  private readonly done = new Map<string, number>();
+
+  constructor(enabled: boolean) {
+    this.multibar = enabled
+      ? new MultiBar(
+          {
+            format: " {feed} |{bar}| {value}/{total} units | {events} events",
+            hideCursor: true,
+            clearOnComplete: false,
+          },
+          Presets.shades_classic,
+        )
+      : undefined;
+  }
+
+  status(status: unknown): void {
+    const s = status as { phase?: string; cycle?: number; unitsPerFeed?: Record<string, number> };
+    if (s.phase !== "ingesting" || !s.unitsPerFeed) return;
+    if (!this.multibar) {
+      say(
+        `cycle ${s.cycle ?? "?"}: ${Object.values(s.unitsPerFeed).reduce((a, b) => a + b, 0)} units planned`,
+      );
+      return;
+    }
+    for (const bar of this.bars.values()) this.multibar.remove(bar);
+    this.bars.clear();
+    this.done.clear();
+    for (const [feed, total] of Object.entries(s.unitsPerFeed)) {
+      this.bars.set(
+        feed,
+        this.multibar.create(total, 0, { feed: feed.padEnd(22), events: this.events.get(feed) ?? 0 }),
+      );
+    }
+  }
+
+  unit(unit: WorkUnit, result: UnitResult): void {
+    const events = (this.events.get(unit.feedId) ?? 0) + result.counts.ingested;
+    this.events.set(unit.feedId, events);
+    const bar = this.bars.get(unit.feedId);
+    if (bar) {
+      const done = (this.done.get(unit.feedId) ?? 0) + 1;
+      this.done.set(unit.feedId, done);
+      // Partial units continue within the cycle: the bar grows rather than overflowing.
+      if (done > bar.getTotal()) bar.setTotal(done);
+      bar.update(done, { events });
+    }
+  }
+
+  stop(): void {
+    this.multibar?.stop();
+  }
 }
 
 async function main(): Promise<void> {
   const program = new Command()
     .name("npm start --")
-    .description("Run mimecast-sentinel locally on its embedded default (simulator + real client).")
-    .option("--once", "exit after the demonstration run", false)
-    .option("--seed <n>", "simulator seed", "1")
-    .option("--port <n>", "simulator API port (0 = any free port)", "0")
-    .parse(process.argv);
-  const options = program.opts<StartOptions>();
-
-  const sim = await startSimulator({ seed: Number(options.seed), port: Number(options.port) });
-  const say = (text: string): void => void process.stdout.write(text + "\n");
-  say("mimecast-sentinel — local run on the embedded default");
-  say("  No Mimecast or Sentinel settings given, so this uses the bundled Mimecast API simulator:");
-  say(`  simulator API ${sim.url}   presigned-file host ${sim.fileBaseUrl}`);
-  say("  (The local Durable host that runs the full ingestion pipeline arrives with issue 4;");
-  say("   this run exercises the real Mimecast client against the simulator.)\n");
-
-  const oauth = sim.credentials.oauth;
-  const hmac = sim.credentials.hmac;
-  if (!oauth || !hmac) throw new Error("the simulator did not provide test credentials");
-  const client = new MimecastClient({
-    baseUrl: sim.url,
-    credentials: staticCredentials(oauth),
-    allowInsecureHttp: true,
-    fileHostAllowlist: ["127.0.0.1"],
-  });
-  const now = Date.now();
-  const yesterday = formatDay(now - DAY);
-
-  // SIEM batch: one type, one day, every file streamed.
-  let files = 0;
-  let events = 0;
-  let badLines = 0;
-  for await (const page of paginateSiemBatch(client, {
-    kind: "cg",
-    type: "receipt",
-    from: yesterday,
-    to: yesterday,
-  })) {
-    for (const file of page.files) {
-      files += 1;
-      for await (const item of downloadBatchFile(client, file)) {
-        if (item.kind === "record") events += 1;
-        else badLines += 1;
-      }
-    }
-  }
-  say(`  SIEM batch (cg, receipt, ${yesterday}): ${files} files, ${events} events, ${badLines} bad lines`);
-
-  // A paged JSON feed.
-  let dlpPages = 0;
-  let dlpRecords = 0;
-  for await (const page of paginateJson(client, ENDPOINTS.dlpLogs, {
-    filter: { from: formatMimecastTime(now - DAY), to: formatMimecastTime(now), oldestFirst: true },
-    pageSize: 100,
-  })) {
-    dlpPages += 1;
-    dlpRecords += page.records.length;
-  }
-  say(`  DLP logs (last 24 h): ${dlpRecords} records in ${dlpPages} pages`);
-
-  // Audit with API 1.0 HMAC keys.
-  const v1 = new MimecastClient({
-    baseUrl: sim.url,
-    credentials: staticCredentials(hmac),
-    allowInsecureHttp: true,
-  });
-  let audit = 0;
-  for await (const page of paginateJson(v1, ENDPOINTS.auditEvents, {
-    filter: { startDateTime: formatMimecastTime(now - DAY), endDateTime: formatMimecastTime(now) },
-  })) {
-    audit += page.records.length;
-  }
-  say(`  Audit events (last 24 h, API 1.0 HMAC): ${audit} records`);
-
-  const intel = await fetchThreatIntelFeed(client, {
-    feedType: "malware_grid",
-    fileType: "stix",
-    start: new Date(now - 7 * DAY).toISOString(),
-    end: new Date(now).toISOString(),
-  });
-  const indicators =
-    intel.kind === "stix" ? intel.objects.filter((o) => o["type"] === "indicator").length : 0;
-  say(`  Threat intel (malware_grid, STIX, 7 days): ${indicators} indicators in the first file`);
-  say(`  Mimecast tokens fetched: ${client.tokenFetchCount} (cached and shared)\n`);
-
-  if (options.once) {
-    await sim.close();
-    return;
-  }
-  say("Simulator still running for exploration — try:");
-  say(
-    `  curl -s -X POST ${sim.url}/oauth/token -d 'client_id=${oauth.clientId}&client_secret=${oauth.clientSecret}&grant_type=client_credentials'`,
-  );
-  say(`  curl -s '${sim.url}/__sim/ground-truth?feed=dlp&from=${now - HOUR}&to=${now}' | head`);
-  say("Ctrl-C stops it.");
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-  await sim.close();
-  say("stopped.");
+    .description(
+      "Run mimecast-sentinel locally (simulator + local sink unless MIMECAST_* settings are set).",
+    );
+  program
+    .command("run", { isDefault: true })
+    .description("run the supervisor in the local host (default)")
+    .option("--once", "run one cycle and exit; exit code 1 if any feed is failing", false)
+    .option("--cycles <n>", "run this many cycles and exit")
+    .option("--data-dir <dir>", "where state.json and the NDJSON tables go", ".local")
+    .option("--port <n>", "control API port on 127.0.0.1 (0 = any free port)", "0")
+    .option("--seed <n>", "simulator seed (embedded default only)", "1")
+    .option("--start-days <n>", "history to backfill on the first run (embedded default only)", "2")
+    .addOption(
+      new Option(
+        "--sim-time <iso>",
+        "run the simulator on a simulated clock from this instant (timers advance it)",
+      ),
+    )
+    .option("--fresh", "delete the data directory first", false)
+    .option("--quiet", "only the summary", false)
+    .option("--no-progress", "no progress bars")
+    .action(async (options: RunOptions) => {
+      process.exitCode = await run(options);
+    });
+  program
+    .command("doctor")
+    .description(
+      "check settings, Mimecast access per feed, Key Vault and the DCE/DCR; non-zero exit on problems",
+    )
+    .action(async () => {
+      process.exitCode = await runDoctor(process.env);
+    });
+  await program.parseAsync(process.argv);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config";
 import { LocalHost } from "../../src/localhost/localHost";
+import type { LocalHostOptions } from "../../src/localhost/localHost";
 import { createRuntime } from "../../src/runtime/runtime";
 import type { Clock } from "../../src/shared/clock";
 import type { Logger } from "../../src/shared/logger";
@@ -25,6 +26,7 @@ export interface EmbeddedOptions {
   logger?: Logger;
   sink?: Sink;
   onStatus?: (instanceId: string, status: unknown) => void;
+  onUnit?: LocalHostOptions["onUnit"];
 }
 
 export interface Embedded {
@@ -77,6 +79,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     runtime,
     statePath: join(options.dataDir, "state.json"),
     ...(options.onStatus ? { onStatus: options.onStatus } : {}),
+    ...(options.onUnit ? { onUnit: options.onUnit } : {}),
   });
   return {
     sim,

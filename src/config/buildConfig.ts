@@ -1,3 +1,4 @@
+import { FEED_IDS, feedsForVersion } from "./feedIds";
 import { parseFeedList, parseTableNames } from "./feedLists";
 import { parseHostAllowlist } from "./fileHosts";
 import type { ParseResult } from "./parse";
@@ -44,7 +45,10 @@ export function buildConfig(settings: Settings, now: number, warnings: readonly 
         ? valueOf(parseStartDate(settings.MIMECAST_START_DATE))
         : now - DEFAULT_START_DAYS * DAY_MS,
       lagMs: settings.MIMECAST_LAG_SECONDS * 1000,
-      feeds: valueOf(parseFeedList(settings.MIMECAST_FEEDS)),
+      feeds:
+        settings.MIMECAST_FEEDS.trim().toLowerCase() === "all"
+          ? feedsForVersion(FEED_IDS, settings.MIMECAST_API_VERSION)
+          : valueOf(parseFeedList(settings.MIMECAST_FEEDS)),
     },
     logLevel: settings.MIMECAST_LOG_LEVEL,
     allowInsecureHttp: settings.MIMECAST_ALLOW_INSECURE_HTTP,

@@ -6,6 +6,8 @@ import type { ConfigIssue } from "./errors";
 import { describeReceived, issue, NOT_SET } from "./issues";
 import type { RawSettings } from "./validate";
 import { SETTING_NAMES, settingSchema } from "./schema";
+import { FEED_API_VERSION } from "./feedIds";
+import { parseFeedList } from "./feedLists";
 import { parseStartDate } from "./startDate";
 import type { SettingName, Settings } from "./types";
 import { baseUrlAliases, insecureHttpAllowed, isBaseUrlAlias, isKeyVaultHost } from "./urls";
@@ -17,7 +19,30 @@ export interface CheckInput {
 }
 
 export function crossCheck(input: CheckInput): ConfigIssue[] {
-  return [...requirementIssues(input), ...urlIssues(input), ...startDateIssues(input)];
+  return [
+    ...requirementIssues(input),
+    ...urlIssues(input),
+    ...startDateIssues(input),
+    ...feedVersionIssues(input),
+  ];
+}
+
+/** A feed listed by name must exist under the configured API version. */
+function feedVersionIssues({ settings }: CheckInput): ConfigIssue[] {
+  const text = settings.MIMECAST_FEEDS;
+  const version = settings.MIMECAST_API_VERSION;
+  if (text === undefined || version === undefined || text.trim().toLowerCase() === "all") return [];
+  const parsed = parseFeedList(text);
+  if (!parsed.ok) return [];
+  const wrong = parsed.value.filter((id) => (FEED_API_VERSION[id] ?? version) !== version);
+  if (wrong.length === 0) return [];
+  return [
+    issue(
+      "MIMECAST_FEEDS",
+      `"${text}"`,
+      `feeds available with MIMECAST_API_VERSION ${version}; ${wrong.join(", ")} need API ${wrong.map((id) => FEED_API_VERSION[id]).join("/")}`,
+    ),
+  ];
 }
 
 /** Whether a version-specific setting is read under the configured API version. */

@@ -24,6 +24,21 @@ export const FEED_IDS = [
 
 export type FeedId = (typeof FEED_IDS)[number];
 
+/**
+ * Feeds that exist under one Mimecast API version only: SIEM batch files are API 2.0; `get-siem-logs`
+ * files are the API 1.0 way to the same events (running both would store every CG event twice).
+ */
+export const FEED_API_VERSION: Readonly<Partial<Record<FeedId, "1.0" | "2.0">>> = {
+  "siem-cg": "2.0",
+  "siem-ci": "2.0",
+  "siem-v1": "1.0",
+};
+
+/** The feeds "all" means under an API version. */
+export function feedsForVersion(feeds: readonly FeedId[], version: "1.0" | "2.0"): FeedId[] {
+  return feeds.filter((id) => (FEED_API_VERSION[id] ?? version) === version);
+}
+
 export function isFeedId(value: string): value is FeedId {
   return (FEED_IDS as readonly string[]).includes(value);
 }

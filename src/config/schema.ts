@@ -347,7 +347,7 @@ const properties = {
     type: "string",
     format: "feed-list",
     default: "all",
-    description: `Feeds to ingest: all, or a comma-separated list of feed ids: ${FEED_IDS.join(", ")}.`,
+    description: `Feeds to ingest: all, or a comma-separated list of feed ids: ${FEED_IDS.join(", ")}. "all" means every feed of the configured API version: siem-cg and siem-ci need API 2.0, siem-v1 (get-siem-logs files into the same Seg_Cg_CL table) needs API 1.0.`,
     examples: ["siem-cg,audit,ttp-url"],
     "x-group": "Schedule and feeds",
     "x-expected": `all, or feed ids separated by commas (valid ids: ${FEED_IDS.join(", ")})`,

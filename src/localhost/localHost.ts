@@ -15,7 +15,8 @@ import {
 import { backfillOrchestrator } from "../orchestrators/backfill";
 import { FUNCTIONS } from "../orchestrators/names";
 import { supervisorOrchestrator } from "../orchestrators/supervisor";
-import type { CheckpointState } from "../planning/types";
+import type { IngestUnitInput } from "../orchestrators/dispatch";
+import type { CheckpointState, UnitResult, WorkUnit } from "../planning/types";
 import type { Runtime } from "../runtime/runtime";
 import { setSharedRuntime } from "../runtime/runtime";
 import type { ActivityFn } from "./localDurable";
@@ -36,6 +37,8 @@ export interface LocalHostOptions {
   statePath: string;
   /** Called with every custom-status update (progress display). */
   onStatus?: (instanceId: string, status: unknown) => void;
+  /** Called after every ingest unit (progress display). */
+  onUnit?: (unit: WorkUnit, result: UnitResult) => void;
 }
 
 /**
@@ -58,8 +61,11 @@ export class LocalHost implements ControlClient {
     this.activities = {
       [FUNCTIONS.readCycleSettings]: async (input): Promise<unknown> =>
         (await readCycleSettingsActivity(input, context)) as unknown,
-      [FUNCTIONS.ingestUnit]: async (input): Promise<unknown> =>
-        (await ingestUnitActivity(input, context)) as unknown,
+      [FUNCTIONS.ingestUnit]: async (input): Promise<unknown> => {
+        const result = (await ingestUnitActivity(input, context)) as UnitResult;
+        options.onUnit?.((input as IngestUnitInput).unit, result);
+        return result;
+      },
       [FUNCTIONS.writeHealth]: async (input): Promise<unknown> =>
         (await writeHealthActivity(input, context)) as unknown,
     };

@@ -87,7 +87,15 @@ export const supervisorOrchestrator: OrchestrationHandler = function* (
   const planAt = context.df.currentUtcDateTime.getTime();
   const plan = planCycle(settings, byKey, planAt);
   const tickAt = nextTick(settings.schedule, planAt);
-  context.df.setCustomStatus({ cycle, phase: "ingesting", units: plan.units.length, nextTickAt: tickAt });
+  const unitsPerFeed: Record<string, number> = {};
+  for (const unit of plan.units) unitsPerFeed[unit.feedId] = (unitsPerFeed[unit.feedId] ?? 0) + 1;
+  context.df.setCustomStatus({
+    cycle,
+    phase: "ingesting",
+    units: plan.units.length,
+    unitsPerFeed,
+    nextTickAt: tickAt,
+  });
 
   const summary: DispatchSummary = yield* dispatchUnits(context, plan.units, {
     maxParallel: input.parallelism ?? settings.maxParallel,

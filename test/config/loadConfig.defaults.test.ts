@@ -21,7 +21,11 @@ describe("loadConfig defaults", () => {
     assert.equal(config.ingestion.schedule, "0 */5 * * * *");
     assert.equal(config.ingestion.startTimeMs, NOW - 60 * DAY_MS);
     assert.equal(config.ingestion.lagMs, 300_000);
-    assert.deepEqual(config.ingestion.feeds, FEED_IDS);
+    assert.deepEqual(
+      config.ingestion.feeds,
+      FEED_IDS.filter((id) => id !== "siem-v1"),
+      "all = every API 2.0 feed",
+    );
     assert.equal(config.logLevel, "info");
     assert.equal(config.allowInsecureHttp, false);
   });
@@ -71,7 +75,11 @@ describe("loadConfig defaults", () => {
       v2Env({ MIMECAST_LOG_LEVEL: "", MIMECAST_FEEDS: "   ", MIMECAST_CLIENT_ID: "  client-7  " }),
     );
     assert.equal(config.logLevel, "info");
-    assert.deepEqual(config.ingestion.feeds, FEED_IDS);
+    assert.deepEqual(
+      config.ingestion.feeds,
+      FEED_IDS.filter((id) => id !== "siem-v1"),
+      "all = every API 2.0 feed",
+    );
     assert.equal(
       config.mimecast.credentials.kind === "oauth2" && config.mimecast.credentials.clientId,
       "client-7",

@@ -153,3 +153,17 @@ describe("loadConfig errors", () => {
     assert.match(found.expected, /required when MIMECAST_SINK is logs-ingestion \(its default: /);
   });
 });
+
+describe("feeds and the API version", () => {
+  test("refuses a feed of the other API version, naming MIMECAST_FEEDS", () => {
+    const error = configError({ ...v2Env(), MIMECAST_FEEDS: "siem-cg,siem-v1" });
+    assert.match(error.message, /MIMECAST_FEEDS/);
+    assert.match(error.message, /siem-v1 need API 1\.0/);
+  });
+
+  test("all means the feeds of the configured API version", () => {
+    assert.ok(!load(v2Env()).ingestion.feeds.includes("siem-v1"));
+    const v1 = load(v1Env()).ingestion.feeds;
+    assert.ok(v1.includes("siem-v1") && !v1.includes("siem-cg") && !v1.includes("siem-ci"));
+  });
+});
