@@ -114,9 +114,9 @@ async function run(options: RunOptions): Promise<number> {
 
   if (resumed.length === 0 || maxCycles !== undefined) {
     const status = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
-    if (status?.runtimeStatus !== "Running" || maxCycles !== undefined) {
+    if (String(status?.runtimeStatus) !== "Running" || maxCycles !== undefined) {
       const input: SupervisorInput = { cycle: 0, ...(maxCycles !== undefined ? { maxCycles } : {}) };
-      if (status?.runtimeStatus === "Running")
+      if (String(status?.runtimeStatus) === "Running")
         await host.terminate(SUPERVISOR_INSTANCE_ID, "restarted by npm start");
       await host.idle();
       await host.startNew(FUNCTIONS.supervisor, { instanceId: SUPERVISOR_INSTANCE_ID, input });
@@ -135,8 +135,8 @@ async function run(options: RunOptions): Promise<number> {
   const report = (final?.output ?? final?.customStatus) as CycleReport | undefined;
   const failed = printSummary(host, report);
   await embedded?.close();
-  if (final?.runtimeStatus === "Failed") {
-    say(`the supervisor failed: ${String(final.output)}`);
+  if (String(final?.runtimeStatus) === "Failed") {
+    say(`the supervisor failed: ${String(final?.output)}`);
     return 1;
   }
   return maxCycles !== undefined && failed > 0 ? 1 : 0;
