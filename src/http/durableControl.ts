@@ -11,7 +11,8 @@ export function toControlClient(client: DurableClient): ControlClient {
     startNew: (name, options) => client.startNew(name, options),
     getStatus: (id) => client.getStatus(id),
     getStatusBy: (filter) => client.getStatusBy(filter),
-    terminate: (id, reason) => client.terminate(id, reason),
+    // The SDK puts the reason into the query string as is.
+    terminate: (id, reason) => client.terminate(id, encodeURIComponent(reason)),
     readEntityState: (id) => client.readEntityState(id),
     signalEntity: (id, op, content) => client.signalEntity(id, op, content),
     managementLinks: (id) => ({ ...client.createHttpManagementPayload(id) }),

@@ -35,7 +35,12 @@ export function expectedEventIds(
   if (!feed) throw new Error(`unknown feed ${feedId}`);
   const ids: string[] = [];
   for (const event of sim.groundTruth(feedId as FeedKey, query)) {
-    const mapped = mapRecord(feed, event.record);
+    // Threat-intel ground truth carries the STIX indicator the feed turns into a row.
+    const record =
+      feed.source === "threat-intel"
+        ? (event.record as unknown as { indicator: Record<string, unknown> }).indicator
+        : event.record;
+    const mapped = mapRecord(feed, record);
     if (mapped.kind !== "row")
       throw new Error(`ground truth record of ${feedId} does not map: ${mapped.reason}`);
     ids.push(String(mapped.row["EventId"]));
