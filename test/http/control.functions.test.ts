@@ -50,7 +50,7 @@ describe("control HTTP functions through the real durable client (fake extension
     const input = (registration.options["extraInputs"] as unknown[])[0] as never;
     const context = new InvocationContext({
       functionName: name,
-      options: { trigger: { type: "httpTrigger", name: "req" }, extraInputs: [input] } as never,
+      options: { trigger: { type: "httpTrigger", name: "req" }, extraInputs: [input] },
     });
     context.extraInputs.set(input, extension.clientData);
     const request = new HttpRequest({
@@ -204,7 +204,7 @@ describe("control HTTP functions through the real durable client (fake extension
     const input = (registration.options["extraInputs"] as unknown[])[0] as never;
     const context = new InvocationContext({
       functionName: "ingestionWatchdog",
-      options: { trigger: { type: "timerTrigger", name: "timer" }, extraInputs: [input] } as never,
+      options: { trigger: { type: "timerTrigger", name: "timer" }, extraInputs: [input] },
     });
     context.extraInputs.set(input, extension.clientData);
     await (registration.options["handler"] as (t: unknown, c: InvocationContext) => Promise<void>)(

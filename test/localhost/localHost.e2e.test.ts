@@ -7,7 +7,7 @@ import type { Embedded } from "../../scripts/local/embedded";
 import { startEmbedded } from "../../scripts/local/embedded";
 import { feedById } from "../../src/feeds";
 import { DEAD_LETTER_TABLE } from "../../src/ingest/streams";
-import { LocalHost } from "../../src/localhost/localHost";
+import type { LocalHost } from "../../src/localhost/localHost";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../../src/orchestrators/names";
 import type { CycleReport } from "../../src/orchestrators/supervisor";
 import { cycleSettingsFrom } from "../../src/runtime/cycleSettings";
@@ -48,7 +48,7 @@ async function checkpoints(host: LocalHost): Promise<Map<string, CheckpointState
     const read = await host.readEntityState<CheckpointState>({
       name: FUNCTIONS.checkpoint,
       key: cursor.key,
-    } as never);
+    });
     if (read.entityState) out.set(cursor.key, read.entityState);
   }
   return out;
