@@ -1,13 +1,11 @@
 import type { JsonWindowFeedSpec } from "../feeds/types";
 import { fingerprintEventId } from "../feeds/eventId";
 import { mapRecord } from "../feeds/mapping";
-import type { MimecastClient } from "../mimecast/client";
 import { isMimecastError, isRateLimited, isTransient } from "../mimecast/errors";
 import { paginateJson } from "../mimecast/pagination";
-import type { Sink } from "../sentinel/sink";
-import type { StreamSchema } from "../sentinel/streams";
 import type { SegmentItem } from "./segment";
-import { uploadSegment } from "./segment";
+import { uploadUnitSegment } from "./segment";
+import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
 import { addCounts, zeroCounts } from "./types";
 
@@ -28,21 +26,12 @@ export interface JsonWindowResume {
 
 export const WINDOW_START: JsonWindowResume = { skipRecords: 0, deadLetteredThrough: 0 };
 
-export interface JsonWindowJob {
-  client: MimecastClient;
+export interface JsonWindowJob extends UnitJobBase {
   feed: JsonWindowFeedSpec;
-  sink: Sink;
-  stream: StreamSchema;
   window: { from: number; to: number };
   resume?: JsonWindowResume;
-  /** Stop at a page boundary after this time (epoch ms) and report `partial`. */
-  deadline?: number;
-  now: () => number;
-  signal?: AbortSignal;
   /** Records per Mimecast page (default and maximum: the endpoint's). */
   pageSize?: number;
-  /** Bytes of JSON per Sentinel request (default REQUEST_BUDGET_BYTES). */
-  requestBudgetBytes?: number;
 }
 
 /**
@@ -50,7 +39,7 @@ export interface JsonWindowJob {
  * only over what Sentinel accepted; the outcome is a value (see UnitOutcome).
  */
 export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<JsonWindowResume>> {
-  const { client, feed, sink, stream } = job;
+  const { client, feed, stream } = job;
   let resume = job.resume ?? WINDOW_START;
   let counts: IngestCounts = zeroCounts();
   try {
@@ -79,15 +68,9 @@ export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<
         pages: 1,
         fetched: Math.max(0, items.length - resume.skipRecords),
       });
-      const result = await uploadSegment({
-        sink,
-        stream,
-        feedId: feed.id,
-        items,
-        progress: { safeThrough: resume.skipRecords, deadLetteredThrough: resume.deadLetteredThrough },
-        now: job.now(),
-        ...(job.signal ? { signal: job.signal } : {}),
-        ...(job.requestBudgetBytes !== undefined ? { requestBudgetBytes: job.requestBudgetBytes } : {}),
+      const result = await uploadUnitSegment(job, feed.id, items, {
+        safeThrough: resume.skipRecords,
+        deadLetteredThrough: resume.deadLetteredThrough,
       });
       counts = addCounts(counts, result.counts);
       if (result.failure) {

@@ -1,3 +1,4 @@
+import type { MimecastClient } from "../mimecast/client";
 import { fingerprintEventId } from "../feeds/eventId";
 import type { MappedRecord } from "../feeds/mapping";
 import { prepareRow } from "../sentinel/limits";
@@ -258,4 +259,36 @@ function sizeAlone(row: SentinelRow, stream: StreamSchema): number | "alone" {
   const prepared = prepareRow(row, stream);
   if (!prepared.ok || validateRow(prepared.row, stream).length > 0) return "alone";
   return prepared.bytes;
+}
+
+/** What every ingestion unit's caller provides besides the feed and the position to start from. */
+export interface UnitJobBase {
+  client: MimecastClient;
+  sink: Sink;
+  stream: StreamSchema;
+  /** Stop at the next boundary after this time (epoch ms) and report `partial`. */
+  deadline?: number;
+  now: () => number;
+  signal?: AbortSignal;
+  /** Override of REQUEST_BUDGET_BYTES (tests). */
+  requestBudgetBytes?: number;
+}
+
+/** `uploadSegment` with a unit job's sink, stream, clock, signal and request budget. */
+export function uploadUnitSegment(
+  job: UnitJobBase,
+  feedId: string,
+  items: readonly SegmentItem[],
+  progress: SegmentProgress,
+): Promise<SegmentResult> {
+  return uploadSegment({
+    sink: job.sink,
+    stream: job.stream,
+    feedId,
+    items,
+    progress,
+    now: job.now(),
+    ...(job.signal ? { signal: job.signal } : {}),
+    ...(job.requestBudgetBytes !== undefined ? { requestBudgetBytes: job.requestBudgetBytes } : {}),
+  });
 }

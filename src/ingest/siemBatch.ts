@@ -1,14 +1,12 @@
 import { mapRecord } from "../feeds/mapping";
 import type { SiemBatchFeedSpec } from "../feeds/types";
 import { downloadBatchFile, redactPresignedUrl } from "../mimecast/batchFile";
-import type { MimecastClient } from "../mimecast/client";
 import { isExpiredUrl } from "../mimecast/errors";
 import { listSiemBatch } from "../mimecast/pagination";
-import type { Sink } from "../sentinel/sink";
-import type { StreamSchema } from "../sentinel/streams";
 import { failureOutcome } from "./jsonWindow";
 import type { SegmentItem, SegmentProgress } from "./segment";
-import { uploadSegment } from "./segment";
+import { uploadUnitSegment } from "./segment";
+import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
 import { addCounts, zeroCounts } from "./types";
 
@@ -29,32 +27,20 @@ export interface SiemResume {
 
 export const SIEM_START: SiemResume = { fileIndex: 0, line: 1, deadLetteredThrough: 1 };
 
-export interface SiemBatchJob {
-  client: MimecastClient;
+export interface SiemBatchJob extends UnitJobBase {
   feed: SiemBatchFeedSpec;
   type: string;
-  sink: Sink;
-  stream: StreamSchema;
   /** YYYY-MM-DD range for the first listing call (ignored by Mimecast once a cursor exists). */
   fromDay: string;
   /** Omitted = open-ended (continuous tailing). */
   toDay?: string;
   resume?: SiemResume;
-  /**
-   * Stop after this time (epoch ms) and report `partial`: checked after each file, and after each
-   * segment inside a file (a resume point by line is exact, so stopping mid-file loses nothing).
-   */
-  deadline?: number;
-  now: () => number;
-  signal?: AbortSignal;
   /** Records uploaded per segment (one or more ≤ 1 MB requests). */
   segmentSize?: number;
   /** Re-listings allowed when presigned URLs expire mid-run. */
   maxRelists?: number;
   /** Files per listing page (default and maximum: the endpoint's). */
   pageSize?: number;
-  /** Bytes of JSON per Sentinel request (default REQUEST_BUDGET_BYTES). */
-  requestBudgetBytes?: number;
 }
 
 const DEFAULT_SEGMENT = 2_000;
@@ -66,7 +52,7 @@ const BUDGET_USED = "time budget used; continuing in the next activity";
  * the page is in (the incumbent advanced after *any* file succeeded and lost the rest).
  */
 export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<SiemResume>> {
-  const { client, feed, sink, stream, type } = job;
+  const { client, feed, stream, type } = job;
   let resume = job.resume ?? SIEM_START;
   let counts: IngestCounts = zeroCounts();
   let relists = 0;
@@ -114,16 +100,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
         /** Uploads the buffered lines; an outcome when Sentinel did not take them all. */
         const flush = async (): Promise<UnitOutcome<SiemResume> | undefined> => {
           if (segment.length === 0) return undefined;
-          const result = await uploadSegment({
-            sink,
-            stream,
-            feedId: feed.id,
-            items: segment,
-            progress,
-            now: job.now(),
-            ...(job.signal ? { signal: job.signal } : {}),
-            ...(job.requestBudgetBytes !== undefined ? { requestBudgetBytes: job.requestBudgetBytes } : {}),
-          });
+          const result = await uploadUnitSegment(job, feed.id, segment, progress);
           counts = addCounts(counts, result.counts);
           progress = result.progress;
           segment = [];

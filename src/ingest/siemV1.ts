@@ -1,13 +1,11 @@
 import { mapRecord } from "../feeds/mapping";
 import type { SiemV1FeedSpec } from "../feeds/types";
-import type { MimecastClient } from "../mimecast/client";
 import type { SiemV1Format } from "../mimecast/siemV1";
 import { fetchSiemLogsV1 } from "../mimecast/siemV1";
-import type { Sink } from "../sentinel/sink";
-import type { StreamSchema } from "../sentinel/streams";
 import { anchorAt, failureOutcome } from "./jsonWindow";
 import type { SegmentItem } from "./segment";
-import { uploadSegment } from "./segment";
+import { uploadUnitSegment } from "./segment";
+import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
 import { addCounts, zeroCounts } from "./types";
 
@@ -28,16 +26,10 @@ export interface SiemV1Resume {
 
 export const SIEM_V1_START: SiemV1Resume = { line: 1, deadLetteredThrough: 1 };
 
-export interface SiemV1Job {
-  client: MimecastClient;
+export interface SiemV1Job extends UnitJobBase {
   feed: SiemV1FeedSpec;
-  sink: Sink;
-  stream: StreamSchema;
   fileFormat?: SiemV1Format;
   resume?: SiemV1Resume;
-  deadline?: number;
-  now: () => number;
-  signal?: AbortSignal;
   /** Safety bound on files per call. */
   maxFiles?: number;
 }
@@ -49,7 +41,7 @@ export interface SiemV1Job {
  * an empty file and could stall; we always move on after a fully handled file).
  */
 export async function ingestSiemV1(job: SiemV1Job): Promise<UnitOutcome<SiemV1Resume>> {
-  const { client, feed, sink, stream } = job;
+  const { client, feed, stream } = job;
   let resume = job.resume ?? SIEM_V1_START;
   let counts: IngestCounts = zeroCounts();
   try {
@@ -97,14 +89,9 @@ export async function ingestSiemV1(job: SiemV1Job): Promise<UnitOutcome<SiemV1Re
         pages: 1,
         fetched: items.filter((i) => i.position >= resume.line).length,
       });
-      const uploaded = await uploadSegment({
-        sink,
-        stream,
-        feedId: feed.id,
-        items,
-        progress: { safeThrough: resume.line, deadLetteredThrough: resume.deadLetteredThrough },
-        now: job.now(),
-        ...(job.signal ? { signal: job.signal } : {}),
+      const uploaded = await uploadUnitSegment(job, feed.id, items, {
+        safeThrough: resume.line,
+        deadLetteredThrough: resume.deadLetteredThrough,
       });
       counts = addCounts(counts, uploaded.counts);
       if (uploaded.failure) {

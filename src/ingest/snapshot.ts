@@ -1,14 +1,13 @@
 import { mapRecord } from "../feeds/mapping";
 import { snapshotIdFor } from "../feeds/snapshot";
 import type { SnapshotFeedSpec } from "../feeds/types";
-import type { MimecastClient } from "../mimecast/client";
 import { paginateJson } from "../mimecast/pagination";
-import type { Sink } from "../sentinel/sink";
 import type { SentinelRow, StreamSchema } from "../sentinel/streams";
 import type { JsonWindowResume } from "./jsonWindow";
 import { anchorAt, failureOutcome } from "./jsonWindow";
 import type { SegmentItem } from "./segment";
-import { uploadOrdered, uploadSegment } from "./segment";
+import { uploadOrdered, uploadUnitSegment } from "./segment";
+import type { UnitJobBase } from "./segment";
 import { SNAPSHOT_STREAM } from "./streams";
 import type { IngestCounts, UnitOutcome } from "./types";
 import { addCounts, zeroCounts } from "./types";
@@ -34,18 +33,11 @@ export const SNAPSHOT_START: SnapshotResume = {
   deadLettered: 0,
 };
 
-export interface SnapshotJob {
-  client: MimecastClient;
+export interface SnapshotJob extends UnitJobBase {
   feed: SnapshotFeedSpec;
-  sink: Sink;
-  stream: StreamSchema;
   /** The snapshot's time, chosen by the caller once and passed again on every retry (→ same SnapshotId). */
   snapshotTime: number;
   resume?: SnapshotResume;
-  /** Stop at a page boundary after this time (epoch ms) and report `partial`. */
-  deadline?: number;
-  now: () => number;
-  signal?: AbortSignal;
   /** Where the completion row goes (default SNAPSHOT_STREAM). */
   markerStream?: StreamSchema;
 }
@@ -117,14 +109,9 @@ export async function ingestSnapshot(job: SnapshotJob): Promise<UnitOutcome<Snap
         pages: 1,
         fetched: Math.max(0, items.length - resume.skipRecords),
       });
-      const result = await uploadSegment({
-        sink,
-        stream,
-        feedId: feed.id,
-        items,
-        progress: { safeThrough: resume.skipRecords, deadLetteredThrough: resume.deadLetteredThrough },
-        now: job.now(),
-        ...(job.signal ? { signal: job.signal } : {}),
+      const result = await uploadUnitSegment(job, feed.id, items, {
+        safeThrough: resume.skipRecords,
+        deadLetteredThrough: resume.deadLetteredThrough,
       });
       counts = addCounts(counts, result.counts);
       resume = {

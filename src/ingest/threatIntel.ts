@@ -2,15 +2,13 @@ import { mapRecord } from "../feeds/mapping";
 import { indicatorRecords } from "../feeds/stix";
 import { formatMimecastTime } from "../feeds/time";
 import type { ThreatIntelFeedSpec } from "../feeds/types";
-import type { MimecastClient } from "../mimecast/client";
 import { MimecastBadResponseError } from "../mimecast/errors";
 import { fetchThreatIntelFeed } from "../mimecast/threatIntel";
-import type { Sink } from "../sentinel/sink";
-import type { StreamSchema } from "../sentinel/streams";
 import type { TiUpload } from "../sentinel/tiUpload";
 import { anchorAt, failureOutcome } from "./jsonWindow";
 import type { SegmentItem } from "./segment";
-import { deadLetterRow, uploadOrdered, uploadSegment } from "./segment";
+import { deadLetterRow, uploadOrdered, uploadUnitSegment } from "./segment";
+import type { UnitJobBase } from "./segment";
 import { DEAD_LETTER_STREAM } from "./streams";
 import type { IngestCounts, UnitOutcome } from "./types";
 import { addCounts, zeroCounts } from "./types";
@@ -34,20 +32,13 @@ export interface ThreatIntelResume {
 
 export const THREAT_INTEL_START: ThreatIntelResume = { skipRecords: 0, deadLetteredThrough: 0, tiThrough: 0 };
 
-export interface ThreatIntelJob {
-  client: MimecastClient;
+export interface ThreatIntelJob extends UnitJobBase {
   feed: ThreatIntelFeedSpec;
-  sink: Sink;
-  /** The custom table's stream (`streamFor(feed)`). */
-  stream: StreamSchema;
   /** [from, to) of indicator times; the file chain is followed to its end inside it. */
   window: { from: number; to: number };
   resume?: ThreatIntelResume;
   /** Sentinel TI upload; skipped when absent (custom table only). */
   tiUpload?: TiUpload;
-  deadline?: number;
-  now: () => number;
-  signal?: AbortSignal;
   /** Safety bound on files per call. */
   maxFiles?: number;
 }
@@ -103,14 +94,9 @@ export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcom
       };
 
       // 1. The custom table.
-      const table = await uploadSegment({
-        sink,
-        stream,
-        feedId: feed.id,
-        items,
-        progress: { safeThrough: resume.skipRecords, deadLetteredThrough: resume.deadLetteredThrough },
-        now: job.now(),
-        ...(job.signal ? { signal: job.signal } : {}),
+      const table = await uploadUnitSegment(job, feed.id, items, {
+        safeThrough: resume.skipRecords,
+        deadLetteredThrough: resume.deadLetteredThrough,
       });
       counts = addCounts(counts, table.counts);
       resume = at({
