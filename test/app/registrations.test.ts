@@ -57,3 +57,16 @@ describe("function registrations (src/index.ts)", () => {
     }
   });
 });
+
+describe("host.json", () => {
+  const host = require(path.resolve(__dirname, "../../../host.json")) as {
+    functionTimeout: string;
+    extensions: { durableTask: Record<string, unknown> };
+  };
+  it("never lets a start overwrite a running supervisor (watchdog and HTTP start may race)", () => {
+    assert.equal(host.extensions.durableTask["overridableExistingInstanceStates"], "NonRunningStates");
+  });
+  it("gives activities more time than their 4-minute ingestion budget", () => {
+    assert.equal(host.functionTimeout, "00:10:00");
+  });
+});
