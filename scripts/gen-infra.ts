@@ -1,6 +1,6 @@
 /**
  * Generates the deployment artefacts from the feed registry (src/feeds), so tables, DCR streams and
- * the template can never drift from what the feeds write. Usage, after `npm run build`:
+ * the template can never drift from what the feeds write, and infra/sentinelContent.json from content/. Usage, after `npm run build`:
  *   node dist/scripts/gen-infra.js          write the files below (npm run gen:infra)
  *   node dist/scripts/gen-infra.js --check  exit 1 when a committed file is stale
  */
@@ -11,18 +11,26 @@ import { FEEDS } from "../src/feeds";
 import type { FeedSpecBase } from "../src/feeds/types";
 import { generateDcr, generateTables, tableEntries } from "./infra/tables";
 import { buildTemplate, buildUiDefinition } from "./infra/template";
+import { buildContentTemplate, readSentinelContent } from "./infra/content";
+
+/** dist/scripts → repository root. */
+const REPO_ROOT = path.resolve(__dirname, "../..");
 
 export const INFRA_FILES = {
   dcr: path.join("infra", "generated", "dcr.json"),
   tables: path.join("infra", "generated", "tables.json"),
   template: path.join("infra", "azuredeploy.json"),
   uiDefinition: path.join("infra", "createUiDefinition.json"),
+  sentinelContent: path.join("infra", "sentinelContent.json"),
 } as const;
 
 export type InfraFile = keyof typeof INFRA_FILES;
 
-/** Every generated artefact as plain objects (tests inspect these). */
-export function generateInfra(feeds: readonly FeedSpecBase[] = FEEDS): Record<InfraFile, unknown> {
+/** Every generated artefact as plain objects (tests inspect these): from the feed registry and content/. */
+export function generateInfra(
+  feeds: readonly FeedSpecBase[] = FEEDS,
+  contentDir: string = path.join(REPO_ROOT, "content"),
+): Record<InfraFile, unknown> {
   const entries = tableEntries(feeds);
   const dcr = generateDcr(entries);
   const tables = generateTables(entries);
@@ -32,12 +40,13 @@ export function generateInfra(feeds: readonly FeedSpecBase[] = FEEDS): Record<In
     tables,
     template: buildTemplate(entries, dcr, tables, feedIds),
     uiDefinition: buildUiDefinition(entries, feedIds),
+    sentinelContent: buildContentTemplate(readSentinelContent(contentDir)),
   };
 }
 
 /** File contents exactly as committed: JSON formatted by the repository's Prettier settings. */
 export async function renderInfraFiles(repoRoot: string): Promise<Record<InfraFile, string>> {
-  const generated = generateInfra();
+  const generated = generateInfra(FEEDS, path.join(repoRoot, "content"));
   const rendered = {} as Record<InfraFile, string>;
   for (const key of Object.keys(INFRA_FILES) as InfraFile[]) {
     const file = path.join(repoRoot, INFRA_FILES[key]);
@@ -63,7 +72,7 @@ export async function staleInfraFiles(repoRoot: string): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  const repoRoot = path.resolve(__dirname, "../..");
+  const repoRoot = REPO_ROOT;
   if (process.argv.includes("--check")) {
     const stale = await staleInfraFiles(repoRoot);
     if (stale.length > 0) {

@@ -37,9 +37,13 @@ const API = {
   keyVault: "2023-07-01",
   dcr: "2023-03-11",
   tables: "2022-10-01",
+  workspace: "2022-10-01",
   deployments: "2022-09-01",
   roles: "2022-04-01",
 } as const;
+
+/** The connector's own default (MIMECAST_SCHEDULE in src/config/schema.ts; a test keeps them equal). */
+export const DEFAULT_SCHEDULE = "0 */5 * * * *";
 
 const SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
@@ -132,9 +136,22 @@ function appSettings(): JsonObject[] {
     setting("MIMECAST_DCE_ENDPOINT", expr(`reference(${id.dce}, '${API.dcr}').logsIngestion.endpoint`)),
     setting("MIMECAST_DCR_IMMUTABLE_ID", expr(`reference(${id.dcr}, '${API.dcr}').immutableId`)),
     // https://monitor.azure.com, .us or .cn: derived from the cloud the template is deployed to.
+    // The workspace GUID the STIX upload API addresses; empty (= no upload, MimecastThreatIntel_CL only)
+    // when the user opts out. The workspace exists before deployment, so reference() needs its API version.
+    setting(
+      "MIMECAST_TI_WORKSPACE_ID",
+      expr(
+        `if(parameters('uploadThreatIntelToSentinel'), reference(variables('workspaceResourceId'), '${API.workspace}').customerId, '')`,
+      ),
+    ),
     setting("MIMECAST_LOGS_INGESTION_AUDIENCE", expr("replace(environment().portal, 'portal', 'monitor')")),
     setting("MIMECAST_TABLE_NAMES", expr("variables('tableNamesSetting')")),
-    setting("MIMECAST_SCHEDULE", expr("parameters('schedule')")),
+    // src/index.ts reads this when it registers the timer trigger (an empty value would register no
+    // valid schedule), so it is always set: the parameter, or the connector's default when left empty.
+    setting(
+      "MIMECAST_SCHEDULE",
+      expr(`if(empty(parameters('schedule')), ${quote(DEFAULT_SCHEDULE)}, parameters('schedule'))`),
+    ),
     setting("MIMECAST_START_DATE", expr("parameters('startDate')")),
     setting("MIMECAST_FEEDS", expr("parameters('feeds')")),
     setting("MIMECAST_LOG_LEVEL", expr("parameters('logLevel')")),
@@ -209,8 +226,10 @@ function parameters(feedIds: readonly string[]): JsonObject {
     },
     schedule: {
       type: "string",
-      defaultValue: "0 */5 * * * *",
-      metadata: describe("Six-field NCRONTAB schedule (second minute hour day month day-of-week), UTC."),
+      defaultValue: DEFAULT_SCHEDULE,
+      metadata: describe(
+        `Six-field NCRONTAB schedule (second minute hour day month day-of-week), UTC. Empty: ${DEFAULT_SCHEDULE}. Read when the app starts: changing the MIMECAST_SCHEDULE app setting later takes effect after a restart.`,
+      ),
     },
     feeds: {
       type: "string",
@@ -222,6 +241,13 @@ function parameters(feedIds: readonly string[]): JsonObject {
       defaultValue: {},
       metadata: describe(
         'Destination table overrides keyed by default table name, e.g. {"Ttp_Url_CL": "MimecastTTPUrl_CL"}. Tables are created or updated with the connector\'s columns.',
+      ),
+    },
+    uploadThreatIntelToSentinel: {
+      type: "bool",
+      defaultValue: true,
+      metadata: describe(
+        "Also upload Mimecast threat-intel indicators to Microsoft Sentinel threat intelligence (sets MIMECAST_TI_WORKSPACE_ID and grants Microsoft Sentinel Contributor on the workspace). false: indicators go to MimecastThreatIntel_CL only, and no role is granted on the workspace.",
       ),
     },
     logLevel: {
@@ -280,6 +306,8 @@ function workspaceRoleDeployment(): JsonObject {
     type: "Microsoft.Resources/deployments",
     apiVersion: API.deployments,
     name: expr("format('{0}-sentinel-role', parameters('appName'))"),
+    // Only the threat-intel upload needs a role on the workspace: opting out grants nothing there.
+    condition: expr("parameters('uploadThreatIntelToSentinel')"),
     resourceGroup: expr("parameters('workspaceResourceGroup')"),
     dependsOn: [expr(id.site)],
     properties: {
@@ -666,7 +694,8 @@ export function buildUiDefinition(entries: readonly TableEntry[], feedIds: reado
               name: "schedule",
               type: "Microsoft.Common.TextBox",
               label: "Schedule (6-field cron, UTC)",
-              defaultValue: "0 */5 * * * *",
+              defaultValue: DEFAULT_SCHEDULE,
+              toolTip: "Read when the app starts: after changing MIMECAST_SCHEDULE later, restart the app.",
               constraints: {
                 required: true,
                 regex: "^\\S+( \\S+){5}$",
@@ -680,6 +709,21 @@ export function buildUiDefinition(entries: readonly TableEntry[], feedIds: reado
               defaultValue: "all",
               toolTip: `all, or feed ids separated by commas: ${feedIds.join(", ")}`,
               constraints: { required: true },
+            },
+            {
+              name: "uploadThreatIntel",
+              type: "Microsoft.Common.OptionsGroup",
+              label: "Upload threat intel to Sentinel",
+              defaultValue: "Yes",
+              toolTip:
+                "Also upload Mimecast threat-intel indicators to Microsoft Sentinel threat intelligence (grants the app Microsoft Sentinel Contributor on the workspace). No: they go to MimecastThreatIntel_CL only.",
+              constraints: {
+                allowedValues: [
+                  { label: "Yes", value: true },
+                  { label: "No", value: false },
+                ],
+                required: true,
+              },
             },
             {
               name: "logLevel",
@@ -728,6 +772,7 @@ export function buildUiDefinition(entries: readonly TableEntry[], feedIds: reado
         startDate: expr("steps('ingestion').startDate"),
         schedule: expr("steps('ingestion').schedule"),
         feeds: expr("steps('ingestion').feeds"),
+        uploadThreatIntelToSentinel: expr("steps('ingestion').uploadThreatIntel"),
         logLevel: expr("steps('ingestion').logLevel"),
         tableNames: expr(`parse(concat('{', ${tablePairs.join(", ")}, '}'))`),
       },

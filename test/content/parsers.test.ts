@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { FEEDS } from "../../src/feeds";
+import { SNAPSHOT_TABLE } from "../../src/ingest/streams";
 import {
   CONTENT_DIR,
   KustoWorkspace,
@@ -35,8 +36,8 @@ describe("parser manifest", () => {
     for (const p of manifest.parsers) {
       assert.ok(tableNames.has(p.table), `${p.functionName}: unknown table ${p.table}`);
       const feed = FEEDS.find((f) => f.id === p.feed);
-      // Feeds not yet in the registry (awareness, pending) are checked once they land.
-      if (feed) assert.equal(feed.defaultTable, p.table, `${p.functionName}: feed ${p.feed}`);
+      assert.ok(feed, `${p.functionName}: feed ${p.feed} is not in the registry`);
+      assert.equal(feed.defaultTable, p.table, `${p.functionName}: feed ${p.feed}`);
     }
   });
 });
@@ -62,6 +63,17 @@ describe("parsers", () => {
         assert.ok(dedup, "a summarize arg_min/arg_max(…, *) by … line");
         assert.match(dedup[2]!, /^(DedupKey = iff\(isnotempty\(EventId\), EventId, .+\)|EventId)$/);
       });
+
+      if (FEEDS.find((f) => f.id === parser.feed)?.source === "snapshot") {
+        it("reads the latest COMPLETE snapshot of its feed from MimecastSnapshots_CL, not the data table's newest", () => {
+          const latest = /^let LatestSnapshot = toscalar\(([\s\S]*?)\);$/m.exec(body);
+          assert.ok(latest, "a `let LatestSnapshot = toscalar(…);` statement");
+          const query = latest[1]!;
+          assert.match(query, new RegExp(`^\\s*${SNAPSHOT_TABLE}\\s*\\|\\s*where Feed == "${parser.feed}"`));
+          assert.ok(!query.includes("MimecastSource"), "the data table has half-written snapshots");
+          assert.match(body, /^\| where SnapshotId == LatestSnapshot$/m);
+        });
+      }
 
       it("names its table once, on the `let MimecastSource` line users edit after renaming a table", () => {
         assert.match(body, new RegExp(`^let MimecastSource = ${parser.table};$`, "m"));

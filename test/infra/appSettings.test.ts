@@ -1,0 +1,216 @@
+/**
+ * What the Function App actually starts with: the template's app settings evaluated for concrete parameter
+ * values (test/infra/arm.ts `evaluate`), then fed to the connector's own loadConfig — the same validation the
+ * app runs at start-up. Values only Azure knows (a DCR's immutable id, the workspace GUID, …) stand in as
+ * the setting's documented example.
+ */
+import { describe, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { loadConfig, SETTING_NAMES } from "../../src/config";
+import { settingSchema } from "../../src/config/schema";
+import type { SettingName } from "../../src/config/types";
+import { SecretRedactor } from "../../src/shared/logger";
+import { DEFAULT_SCHEDULE } from "../../scripts/infra/template";
+import { callsOf, evaluate, isOpaque, literal } from "./arm";
+import type { ArmResource, ArmTemplate, ArmValue } from "./arm";
+
+/** dist/test/infra → repository root. */
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+const read = (file: string): string => readFileSync(path.join(REPO_ROOT, file), "utf8");
+const template = JSON.parse(read("infra/azuredeploy.json")) as ArmTemplate;
+
+/** Fixed "now" for loadConfig (the start date must not be in the future). */
+const NOW = Date.parse("2025-06-01T00:00:00Z");
+const PUBLIC_CLOUD = { portal: "https://portal.azure.com" };
+const KNOWN = new Set<string>(SETTING_NAMES);
+
+const site = template.resources.find((r) => r.type === "Microsoft.Web/sites")!;
+const settingEntries = (site.properties as { siteConfig: { appSettings: { name: string; value: string }[] } })
+  .siteConfig.appSettings;
+const sentinelRoleDeployment = template.resources.find(
+  (r) =>
+    r.type === "Microsoft.Resources/deployments" &&
+    (r.properties?.template?.resources ?? []).some(
+      (inner: ArmResource) => inner.type === "Microsoft.Authorization/roleAssignments",
+    ),
+)!;
+
+type Parameters = Record<string, ArmValue>;
+const V2: Parameters = { workspaceName: "sentinel-ws", mimecastClientId: "client-id" };
+const V1: Parameters = {
+  workspaceName: "sentinel-ws",
+  mimecastApiVersion: "1.0",
+  mimecastAppId: "app-id",
+  mimecastBaseUrl: "eu",
+};
+
+/** Every app setting's value for these parameters; Opaque where only Azure knows the value. */
+function evaluatedSettings(parameters: Parameters, environment = PUBLIC_CLOUD): Map<string, ArmValue> {
+  return new Map(
+    settingEntries.map(({ name, value }) => [name, evaluate(value, template, parameters, { environment })]),
+  );
+}
+
+/** The environment the app would see: Opaque connector settings replaced by their schema example. */
+function appEnvironment(parameters: Parameters): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of evaluatedSettings(parameters)) {
+    if (!KNOWN.has(name)) continue;
+    if (isOpaque(value)) {
+      const example = settingSchema(name as SettingName).examples?.[0];
+      assert.ok(example !== undefined, `${name} is computed by Azure but has no example to stand in for it`);
+      env[name] = String(example);
+    } else {
+      assert.equal(typeof value, "string", `${name} must evaluate to text`);
+      env[name] = value as string;
+    }
+  }
+  return env;
+}
+
+const isSet = (value: ArmValue | undefined): boolean =>
+  value !== undefined && (isOpaque(value) || (typeof value === "string" && value.trim() !== ""));
+
+describe("app settings the template gives the Function App", () => {
+  for (const [mode, parameters] of [
+    ["API 2.0", V2],
+    ["API 1.0", V1],
+  ] as const) {
+    test(`${mode}: the connector's own start-up validation accepts them, with no warning`, () => {
+      const config = loadConfig(appEnvironment(parameters), NOW, { redactor: new SecretRedactor() });
+      assert.deepEqual(config.warnings, []);
+      assert.equal(config.sink.kind, "logs-ingestion");
+      assert.equal(config.ingestion.schedule, DEFAULT_SCHEDULE);
+      assert.ok(config.threatIntelUpload, "threat-intel upload is on by default");
+    });
+
+    test(`${mode}: every setting required for the mode and without a default is set (a secret by its Key Vault name)`, () => {
+      const values = evaluatedSettings(parameters);
+      const mode = {
+        MIMECAST_API_VERSION: values.get("MIMECAST_API_VERSION"),
+        MIMECAST_SINK: values.get("MIMECAST_SINK"),
+      };
+      const required = SETTING_NAMES.filter((name) => {
+        const schema = settingSchema(name);
+        const when = schema["x-requiredWhen"];
+        return (
+          schema.default === undefined &&
+          when !== undefined &&
+          Object.entries(when).every(([other, value]) => mode[other as keyof typeof mode] === value)
+        );
+      });
+      assert.ok(required.includes("MIMECAST_DCE_ENDPOINT"), "logs-ingestion settings are required");
+      for (const name of required) {
+        const vaultName = settingSchema(name)["x-keyVaultName"];
+        assert.ok(
+          isSet(values.get(name)) || (vaultName !== undefined && isSet(values.get(vaultName))),
+          `${name} is required for API ${JSON.stringify(mode.MIMECAST_API_VERSION)} but the template does not set it`,
+        );
+        for (const needed of vaultName ? (settingSchema(vaultName)["x-requires"] ?? []) : [])
+          assert.ok(isSet(values.get(needed)), `${vaultName} needs ${needed}`);
+      }
+    });
+  }
+
+  test("every setting without a default that the template never sets is documented as optional", () => {
+    const setSomewhere = new Set(
+      [V2, V1, { ...V2, uploadThreatIntelToSentinel: true }].flatMap((parameters) =>
+        [...evaluatedSettings(parameters)].filter(([, value]) => isSet(value)).map(([name]) => name),
+      ),
+    );
+    const doc = read("docs/deployment.md");
+    const section = doc.slice(doc.indexOf("## Settings the template does not set"));
+    assert.ok(
+      section.length < doc.length,
+      "docs/deployment.md has a 'Settings the template does not set' section",
+    );
+    const unset = SETTING_NAMES.filter((name) => {
+      const schema = settingSchema(name);
+      return schema.default === undefined && schema["x-default"] === undefined && !setSomewhere.has(name);
+    });
+    assert.ok(unset.includes("AZURE_CLIENT_ID"), "sanity: the system-assigned identity needs no client id");
+    for (const name of unset)
+      assert.ok(section.includes(`\`${name}\``), `${name} is not documented as optional`);
+  });
+
+  test("the Logs Ingestion audience follows the cloud the template is deployed to", () => {
+    for (const [portal, audience] of [
+      ["https://portal.azure.com", "https://monitor.azure.com"],
+      ["https://portal.azure.us", "https://monitor.azure.us"],
+      ["https://portal.azure.cn", "https://monitor.azure.cn"],
+    ] as const) {
+      assert.equal(evaluatedSettings(V2, { portal }).get("MIMECAST_LOGS_INGESTION_AUDIENCE"), audience);
+    }
+  });
+});
+
+describe("threat-intel upload to Sentinel (uploadThreatIntelToSentinel)", () => {
+  const parameter = template.parameters?.["uploadThreatIntelToSentinel"];
+  const workspaceId = (parameters: Parameters): ArmValue =>
+    evaluatedSettings(parameters).get("MIMECAST_TI_WORKSPACE_ID")!;
+  const roleDeployed = (parameters: Parameters): ArmValue =>
+    evaluate(sentinelRoleDeployment["condition"], template, parameters);
+
+  test("is a bool parameter, on by default", () => {
+    assert.equal(parameter?.type, "bool");
+    assert.equal(parameter?.defaultValue, true);
+  });
+
+  test("on: MIMECAST_TI_WORKSPACE_ID is the chosen workspace's customerId, and the Sentinel role is granted", () => {
+    for (const parameters of [V2, { ...V2, uploadThreatIntelToSentinel: true }]) {
+      const value = workspaceId(parameters);
+      assert.ok(isOpaque(value), "the workspace GUID comes from Azure");
+      assert.equal(value.opaque, "reference(variables('workspaceResourceId'), '2022-10-01').customerId");
+      assert.equal(roleDeployed(parameters), true);
+    }
+    // …and that variable is the workspace chosen by workspaceName/workspaceResourceGroup.
+    const [args] = callsOf(String(template.variables?.["workspaceResourceId"]).slice(1, -1), "resourceId");
+    assert.deepEqual(args, [
+      "parameters('workspaceResourceGroup')",
+      "'Microsoft.OperationalInsights/workspaces'",
+      "parameters('workspaceName')",
+    ]);
+    const role = sentinelRoleDeployment.properties!.template!.resources[0]!;
+    assert.match(
+      String((role.properties as { roleDefinitionId: string }).roleDefinitionId),
+      /ab8e14d6-4a74-4a29-9ba8-549422addade/,
+    );
+    assert.equal(
+      literal(callsOf(String(sentinelRoleDeployment.resourceGroup), "parameters")[0]?.[0]),
+      "workspaceResourceGroup",
+    );
+  });
+
+  test("off: MIMECAST_TI_WORKSPACE_ID is empty (no upload) and no role is granted on the workspace", () => {
+    const off = { ...V2, uploadThreatIntelToSentinel: false };
+    assert.equal(workspaceId(off), "");
+    assert.equal(roleDeployed(off), false);
+    const config = loadConfig(appEnvironment(off), NOW, { redactor: new SecretRedactor() });
+    assert.deepEqual(config.warnings, []);
+    assert.equal(config.threatIntelUpload, undefined);
+  });
+});
+
+describe("MIMECAST_SCHEDULE (read when the timer trigger is registered)", () => {
+  const schedule = (parameters: Parameters): ArmValue =>
+    evaluatedSettings(parameters).get("MIMECAST_SCHEDULE")!;
+
+  test("is always set: the parameter, or the connector's default when the parameter is empty", () => {
+    assert.equal(schedule(V2), DEFAULT_SCHEDULE);
+    assert.equal(schedule({ ...V2, schedule: "" }), DEFAULT_SCHEDULE);
+    assert.equal(schedule({ ...V2, schedule: "0 */15 * * * *" }), "0 */15 * * * *");
+  });
+
+  test("the template's default is the connector's default, in the schema and in src/index.ts's fallback", () => {
+    assert.equal(template.parameters?.["schedule"]?.defaultValue, DEFAULT_SCHEDULE);
+    assert.equal(settingSchema("MIMECAST_SCHEDULE").default, DEFAULT_SCHEDULE);
+    assert.ok(read("src/index.ts").includes(`process.env["MIMECAST_SCHEDULE"] ?? "${DEFAULT_SCHEDULE}"`));
+  });
+
+  test("the docs say a changed schedule needs a restart", () => {
+    const paragraphs = read("docs/deployment.md").split(/\n\s*\n/);
+    assert.ok(paragraphs.some((p) => p.includes("`MIMECAST_SCHEDULE`") && /restart/.test(p)));
+  });
+});
