@@ -86,6 +86,25 @@ describe("doctor against the simulator and the Logs Ingestion fake", () => {
     assert.deepEqual(failed, ["feed dlp"]);
   });
 
+  test("a role with no permission at all: every feed fails naming its own FeedSpec permission", async () => {
+    rig = await startRig({ permissions: { [TEST_OAUTH_APPLICATION.clientId]: ["oauth-token"] } });
+    const report = await rig.run(rig.env);
+    const feeds = FEEDS.filter((f) => f.source !== "siem-v1");
+    for (const feed of feeds) {
+      const check = checkNamed(report, `feed ${feed.id}`);
+      assert.equal(check.status, "fail", feed.id);
+      assert.ok(check.detail.includes(`lacks "${feed.permission}"`), `${feed.id}: ${check.detail}`);
+    }
+    assert.equal(checkNamed(report, "mimecast auth").status, "ok");
+  });
+
+  test("API 1.0 with the default feeds: the SIEM 1.0 file feed is probed too", async () => {
+    rig = await startRig();
+    const report = await rig.run(rig.hmacEnv);
+    assert.equal(report.exitCode, 0, formatReport(report));
+    assert.equal(checkNamed(report, "feed siem-v1").status, "ok");
+  });
+
   test("a wrong client secret is an authentication failure with its likely cause, and is never printed", async () => {
     rig = await startRig();
     const wrong = "wrong-secret-d41d8cd98f00b204";
