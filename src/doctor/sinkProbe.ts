@@ -33,7 +33,7 @@ export async function probeSink(config: Config, sink: Sink, now: number): Promis
     };
   }
   const stream = CONNECTOR_HEALTH_STREAM.streamName;
-  const name = `dcr stream ${stream}`;
+  const name = "sentinel dcr";
   let outcome;
   try {
     outcome = await sink.upload(CONNECTOR_HEALTH_STREAM, [probeRow(now)]);
@@ -49,10 +49,11 @@ export async function probeSink(config: Config, sink: Sink, now: number): Promis
     return {
       name,
       status: "ok",
-      detail: `accepted a probe row (Status "${PROBE_STATUS}") at ${target.dceEndpoint}: the stream exists and the identity may publish`,
+      detail: `${stream} accepted a probe row (Status "${PROBE_STATUS}") at ${target.dceEndpoint}: the stream exists and the identity may publish`,
     };
   }
-  return { name, status: "fail", ...explain(failure.code, failure.status, failure.message, target) };
+  const found = explain(failure.code, failure.status, failure.message, target);
+  return { name, status: "fail", ...found, detail: `${found.detail} (probe row to ${stream})` };
 }
 
 function explain(

@@ -63,7 +63,7 @@ describe("doctor against the simulator and the Logs Ingestion fake", () => {
   test("the DCR probe is one row marked doctor-probe, in the connector health stream only", async () => {
     rig = await startRig();
     const report = await rig.run(rig.env);
-    const check = checkNamed(report, `dcr stream ${CONNECTOR_HEALTH_STREAM.streamName}`);
+    const check = checkNamed(report, "sentinel dcr");
     assert.equal(check.status, "ok");
     assert.deepEqual([...rig.fake.accepted.keys()], [CONNECTOR_HEALTH_STREAM.streamName]);
     const rows = rig.fake.acceptedRows(CONNECTOR_HEALTH_STREAM.streamName);
@@ -130,7 +130,7 @@ describe("doctor against the simulator and the Logs Ingestion fake", () => {
       "mimecast auth": "ok",
       "feed dlp": "ok",
       "feed audit": "ok",
-      "dcr stream Custom-MimecastConnectorHealth_CL": "ok",
+      "sentinel dcr": "ok",
     });
 
     const wrongKey = Buffer.from("not-the-simulator-secret-key-0042").toString("base64");
@@ -160,7 +160,7 @@ describe("doctor: the DCE/DCR", () => {
     rig = await startRig();
     rig.fake.inject({ kind: "status", status: 403, times: Infinity });
     const report = await rig.run({ ...rig.env, MIMECAST_FEEDS: "dlp" });
-    const dcr = checkNamed(report, "dcr stream Custom-MimecastConnectorHealth_CL");
+    const dcr = checkNamed(report, "sentinel dcr");
     assert.equal(dcr.status, "fail");
     assert.match(dcr.detail, /^HTTP 403: the identity lacks Monitoring Metrics Publisher on the DCR/);
     assert.match(dcr.fix ?? "", /Monitoring Metrics Publisher/);
@@ -173,13 +173,13 @@ describe("doctor: the DCE/DCR", () => {
       { ...rig.env, MIMECAST_FEEDS: "dlp" },
       { ruleId: "dcr-ffffffffffffffffffffffffffffffff" },
     );
-    const dcr = checkNamed(report, "dcr stream Custom-MimecastConnectorHealth_CL");
+    const dcr = checkNamed(report, "sentinel dcr");
     assert.equal(dcr.status, "fail");
     assert.match(dcr.detail, /^HTTP 404: stream not in the DCR \/ wrong DCR immutable id/);
     assert.match(dcr.fix ?? "", /MIMECAST_DCR_IMMUTABLE_ID/);
 
     rig.fake.inject({ kind: "status", status: 404 });
     const injected = await rig.run({ ...rig.env, MIMECAST_FEEDS: "dlp" });
-    assert.match(checkNamed(injected, "dcr stream Custom-MimecastConnectorHealth_CL").detail, /^HTTP 404/);
+    assert.match(checkNamed(injected, "sentinel dcr").detail, /^HTTP 404/);
   });
 });
