@@ -122,6 +122,17 @@ describe("doctor against the simulator and the Logs Ingestion fake", () => {
     assertAbsent(report, wrong);
   });
 
+  test("an unreachable Mimecast fails auth with the network cause, after one bounded retry", async () => {
+    rig = await startRig();
+    await rig.sim.close();
+    const report = await rig.run({ ...rig.env, MIMECAST_FEEDS: "dlp" });
+    const auth = checkNamed(report, "mimecast auth");
+    assert.equal(auth.status, "fail");
+    assert.match(auth.detail, /ECONNREFUSED/);
+    assert.match(auth.fix ?? "", /MIMECAST_BASE_URL/);
+    assert.deepEqual(rig.clock.sleeps.length, 1);
+  });
+
   test("API 1.0: good keys pass through the first feed's signed request; a wrong secret key fails auth", async () => {
     rig = await startRig();
     const good = await rig.run({ ...rig.hmacEnv, MIMECAST_FEEDS: "dlp,audit" });
