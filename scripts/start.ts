@@ -22,6 +22,7 @@ import { manualClock } from "../simulator/index";
 import { startEmbedded } from "./local/embedded";
 import type { Embedded } from "./local/embedded";
 import { runDoctor } from "./local/doctorCommand";
+import type { DoctorOptions } from "./local/doctorCommand";
 
 interface RunOptions {
   once: boolean;
@@ -263,8 +264,17 @@ async function main(): Promise<void> {
     .description(
       "check settings, Mimecast access per feed, Key Vault and the DCE/DCR; non-zero exit on problems",
     )
-    .action(async () => {
-      process.exitCode = await runDoctor(process.env);
+    .option("--json", "print the report as JSON")
+    .option(
+      "--simulator",
+      "check the bundled Mimecast API simulator instead of your settings (a demonstration)",
+    )
+    .option(
+      "--sim-deny <families>",
+      "with --simulator: endpoint families the role may not call, e.g. dlp,audit",
+    )
+    .action(async (options: DoctorOptions) => {
+      process.exitCode = await runDoctor(process.env, options);
     });
   await program.parseAsync(process.argv);
 }

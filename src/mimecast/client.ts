@@ -143,6 +143,16 @@ export class MimecastClient {
     return this.tokens.fetchCount;
   }
 
+  /**
+   * API 2.0: obtains (or reuses) the bearer token now, so a caller such as `doctor` can tell a credential
+   * failure from an endpoint's. API 1.0 signs every request instead, so there is nothing to fetch.
+   */
+  async authenticate(): Promise<"oauth2" | "hmac"> {
+    const credentials = await this.options.credentials.get();
+    if (credentials.kind === "oauth2") await this.tokens.get();
+    return credentials.kind;
+  }
+
   /** The limiter shared by every client of the same Mimecast application. */
   async rateLimiter(): Promise<RateLimiter> {
     if (!this.limiter) {
