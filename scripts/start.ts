@@ -171,7 +171,8 @@ function printSummary(host: LocalHost, report: CycleReport | undefined): number 
   }));
   say(`\ncycle ${report?.cycle ?? "?"} summary (${host.runtime.config.sink.kind} sink):`);
   console.table(rows);
-  return cursors.filter((c) => c.status === "failing").length;
+  // --once must fail when any unit of the cycle failed, not only after three failures in a row.
+  return (report?.unitsFailed ?? 0) + cursors.filter((c) => c.status === "failing").length;
 }
 
 /** A bar per feed while a cycle runs (TTY only); plain lines otherwise. */
