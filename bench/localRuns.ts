@@ -7,18 +7,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { feedById } from "../src/feeds";
+import { mapRecord } from "../src/feeds/mapping";
+import { streamFor } from "../src/ingest/streams";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../src/orchestrators/names";
 import type { SupervisorInput } from "../src/orchestrators/supervisor";
 import { validateRow } from "../src/sentinel/rowValidation";
 import type { Sink, UploadOutcome } from "../src/sentinel/sink";
 import type { SentinelRow, StreamSchema } from "../src/sentinel/streams";
 import { createLogger } from "../src/shared/logger";
-import type { RequestLogEntry, SimulatorOptions } from "../simulator/index";
+import type { FeedKey, RequestLogEntry, SimulatorOptions } from "../simulator/index";
 import { manualClock } from "../simulator/index";
 import { startEmbedded } from "../scripts/local/embedded";
 import type { Embedded } from "../scripts/local/embedded";
 
 export const MINUTE = 60_000;
+/** The simulator's (and Mimecast's) SIEM batch files each cover a 15-minute publish slot. */
+const BATCH_SLOT_MS = 15 * MINUTE;
 export const DAY = 86_400_000;
 /** A Monday noon-ish, as the tests use: every SIEM slot before it is published. */
 export const SIM_START = Date.UTC(2024, 10, 18, 12, 7, 0);
@@ -177,6 +182,7 @@ export interface BackfillResult {
   max429PerWindow: number;
   cycles: number;
   duplicates: number;
+  efficiency: EfficiencyLine[];
 }
 
 /**
@@ -227,6 +233,144 @@ export async function measureBackfill(options: {
       max429PerWindow: max429PerWindow(requests, options.quota.windowMs),
       cycles: run.cycles.length,
       duplicates: run.sink.duplicates,
+      efficiency: apiEfficiency(requests, run.sink.perStream, options.feeds.split(",")),
+    };
+  } finally {
+    await run.close();
+  }
+}
+
+/** Calls per 10,000 events per feed, from a run's request log and the rows each feed's table got. */
+export interface EfficiencyLine {
+  feed: string;
+  family: string;
+  events: number;
+  calls: number;
+  /** Presigned-file downloads (SIEM batch files are not API calls, but they are requests). */
+  fileDownloads: number;
+  per10k: number;
+}
+
+export function apiEfficiency(
+  requests: readonly RequestLogEntry[],
+  perStream: ReadonlyMap<string, number>,
+  feeds: readonly string[],
+): EfficiencyLine[] {
+  const calls = apiCalls(requests);
+  const downloads = requests.filter((r) => r.host === "file" && r.status === 200).length;
+  return feeds.map((feedId) => {
+    const feed = feedById(feedId);
+    if (!feed) throw new Error(`unknown feed ${feedId}`);
+    const family = feed.source === "siem-batch" ? `siem-batch-${feedId === "siem-ci" ? "ci" : "cg"}` : feedId;
+    const events = perStream.get(streamFor(feed).streamName) ?? 0;
+    const used = calls.get(family)?.ok ?? 0;
+    return {
+      feed: feedId,
+      family,
+      events,
+      calls: used,
+      fileDownloads: feed.source === "siem-batch" ? downloads : 0,
+      per10k: events > 0 ? (used / events) * 10_000 : NaN,
+    };
+  });
+}
+
+export interface FreshnessResult {
+  lagSeconds: number;
+  feeds: string;
+  /** Per feed kind: delays (ms) from publish to acceptance of events published in the measured span. */
+  byFeed: {
+    feed: string;
+    events: number;
+    notDelivered: number;
+    p50Ms: number;
+    p95Ms: number;
+    /** SIEM only: from the end of the 15-minute batch slot (when the file is listed) to acceptance. */
+    fromFileP95Ms?: number;
+  }[];
+  p50Ms: number;
+  p95Ms: number;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/**
+ * Continuous mode on a one-minute schedule: after a short catch-up, every event the simulator publishes
+ * in the measured span is looked up in the sink; its delay is the acceptance time minus its publish
+ * time, both on the simulated clock (processing itself takes no simulated time: throughput is measured
+ * on its own above).
+ */
+export async function measureFreshness(options: {
+  feeds: readonly string[];
+  lagSeconds: number;
+  warmupMs: number;
+  measureMs: number;
+  drainMs: number;
+  eventsPerDay?: SimulatorOptions["eventsPerDay"];
+}): Promise<FreshnessResult> {
+  const total = options.warmupMs + options.measureMs + options.drainMs;
+  const run = await runLocal({
+    feeds: options.feeds.join(","),
+    startDate: SIM_START - 60 * MINUTE,
+    simulator: {
+      rateLimit: false,
+      ...(options.eventsPerDay !== undefined ? { eventsPerDay: options.eventsPerDay } : {}),
+    },
+    settings: { MIMECAST_SCHEDULE: "0 * * * * *", MIMECAST_LAG_SECONDS: String(options.lagSeconds) },
+    until: (_cycle, now) => now >= SIM_START + total,
+    maxCycles: Math.ceil(total / MINUTE) + 30,
+  });
+  try {
+    const from = SIM_START + options.warmupMs;
+    const to = from + options.measureMs;
+    const all: number[] = [];
+    const byFeed = options.feeds.map((feedId) => {
+      const feed = feedById(feedId);
+      if (!feed) throw new Error(`unknown feed ${feedId}`);
+      const stream = streamFor(feed).streamName;
+      const delays: number[] = [];
+      const fromFile: number[] = [];
+      let notDelivered = 0;
+      for (const event of run.embedded.sim.groundTruth(feedId as FeedKey, { from, to, basis: "publish" })) {
+        const mapped = mapRecord(feed, event.record);
+        if (mapped.kind !== "row")
+          throw new Error(`ground truth of ${feedId} does not map: ${mapped.reason}`);
+        const at = run.sink.acceptedAt.get(`${stream}|${mapped.eventId}`);
+        if (at === undefined) notDelivered += 1;
+        else {
+          delays.push(at - event.publishTime);
+          fromFile.push(at - Math.ceil(event.publishTime / BATCH_SLOT_MS) * BATCH_SLOT_MS);
+        }
+      }
+      delays.sort((a, b) => a - b);
+      all.push(...delays);
+      return {
+        feed: feedId,
+        events: delays.length + notDelivered,
+        notDelivered,
+        p50Ms: percentile(delays, 50),
+        p95Ms: percentile(delays, 95),
+        ...(feed.source === "siem-batch"
+          ? {
+              fromFileP95Ms: percentile(
+                [...fromFile].sort((a, b) => a - b),
+                95,
+              ),
+            }
+          : {}),
+      };
+    });
+    all.sort((a, b) => a - b);
+    return {
+      lagSeconds: options.lagSeconds,
+      feeds: options.feeds.join(","),
+      byFeed,
+      p50Ms: percentile(all, 50),
+      p95Ms: percentile(all, 95),
     };
   } finally {
     await run.close();
