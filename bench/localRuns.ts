@@ -9,7 +9,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { feedById } from "../src/feeds";
 import { mapRecord } from "../src/feeds/mapping";
-import { streamFor } from "../src/ingest/streams";
+import { CONNECTOR_HEALTH_STREAM, streamFor } from "../src/ingest/streams";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../src/orchestrators/names";
 import type { SupervisorInput } from "../src/orchestrators/supervisor";
 import { validateRow } from "../src/sentinel/rowValidation";
@@ -43,8 +43,10 @@ export class RecordingSink implements Sink {
         return;
       }
       const id = `${stream.streamName}|${String(row["EventId"])}`;
-      if (this.acceptedAt.has(id)) this.duplicates += 1;
-      else this.acceptedAt.set(id, at);
+      // Health rows describe the connector, not Mimecast events: only events count as duplicates.
+      if (this.acceptedAt.has(id) && stream.streamName !== CONNECTOR_HEALTH_STREAM.streamName) {
+        this.duplicates += 1;
+      } else this.acceptedAt.set(id, at);
     });
     this.perStream.set(stream.streamName, (this.perStream.get(stream.streamName) ?? 0) + rows.length);
     const failed = failedIndexes.map((index) => ({
