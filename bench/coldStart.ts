@@ -4,7 +4,8 @@
  * the size of the deployment package `npm run package` builds.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildPackage } from "../scripts/package";
 
@@ -37,8 +38,8 @@ export interface ColdStartResult {
 
 export function measureColdStart(repoRoot: string, runs: number): ColdStartResult {
   const entry = resolve(repoRoot, "dist/src/index.js");
-  const emptyDir = join(repoRoot, ".local", "bench");
-  mkdirSync(emptyDir, { recursive: true });
+  // Outside the repository: ESLint would try to lint a .js file under it.
+  const emptyDir = mkdtempSync(join(tmpdir(), "mimecast-bench-empty-"));
   const empty = join(emptyDir, "empty-module.js");
   writeFileSync(empty, "module.exports = {};\n");
   loadOnce(entry); // warm the file cache, as a second start of a Function host would be
