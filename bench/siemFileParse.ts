@@ -55,7 +55,9 @@ function receiptLine(i: number): string {
 }
 
 /** Writes (once, cached) a gzip NDJSON file of roughly `targetBytes` uncompressed. */
-export async function ensureBatchFile(targetBytes: number): Promise<{ path: string; lines: number }> {
+export async function ensureBatchFile(
+  targetBytes: number,
+): Promise<{ path: string; lines: number; bytes: number }> {
   mkdirSync(CACHE_DIR, { recursive: true });
   const sample = receiptLine(0).length + 1;
   const lines = Math.max(1, Math.round(targetBytes / sample));
@@ -70,7 +72,8 @@ export async function ensureBatchFile(targetBytes: number): Promise<{ path: stri
     gzip.end();
     await done;
   }
-  return { path, lines };
+  // Lines differ by a few characters; the first line's size times the count is close enough.
+  return { path, lines, bytes: lines * sample };
 }
 
 async function serveFile(path: string): Promise<{ url: string; close(): Promise<void> }> {

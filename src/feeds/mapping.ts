@@ -45,30 +45,54 @@ export function mapRecord(spec: FeedSpecBase, record: Readonly<Record<string, un
   const eventId = spec.eventId(record);
   const iso = new Date(eventTime).toISOString();
   const row: SentinelRow = { TimeGenerated: iso, EventTime: iso, EventId: eventId };
-  const consumed = new Set<string>();
+  const plan = planFor(spec);
   const additional: Record<string, unknown> = {};
-  for (const column of spec.columns) {
-    const source = column.from ?? column.name;
-    const raw = readPath(record, source);
-    const value = column.convert ? column.convert(raw, record) : raw;
-    const coerced = coerce(value, column);
-    const topLevel = !source.includes(".");
+  let hasAdditional = false;
+  for (const column of plan.columns) {
+    const raw = column.topLevel ? record[column.source] : readPath(record, column.source);
+    const value = column.spec.convert ? column.spec.convert(raw, record) : raw;
+    const coerced = coerce(value, column.spec);
     if (coerced !== undefined) {
-      row[column.name] = coerced;
-      if (topLevel) consumed.add(source);
-    } else if (raw === null || raw === "") {
-      if (topLevel) consumed.add(source); // an empty declared column: nothing to keep
-    } else if (raw !== undefined) {
+      row[column.spec.name] = coerced;
+    } else if (raw !== undefined && raw !== null && raw !== "") {
       // The typed column cannot hold it (e.g. "n/a" in a real column): keep it, under its own name.
-      additional[source] = raw;
-      consumed.add(source);
+      additional[column.source] = raw;
+      hasAdditional = true;
+    }
+    // (null or "" in a declared column: nothing to keep)
+  }
+  // Every field a declared top-level column reads is accounted for above; the rest go along as they are.
+  for (const field of Object.keys(record)) {
+    const value = record[field];
+    if (value !== undefined && !plan.consumed.has(field)) {
+      additional[field] = value;
+      hasAdditional = true;
     }
   }
-  for (const [field, value] of Object.entries(record)) {
-    if (!consumed.has(field) && value !== undefined) additional[field] = value;
-  }
-  if (Object.keys(additional).length > 0) row["AdditionalFields"] = additional;
+  if (hasAdditional) row["AdditionalFields"] = additional;
   return { kind: "row", row, eventTime, eventId };
+}
+
+interface MappingPlan {
+  columns: { spec: ColumnSpec; source: string; topLevel: boolean }[];
+  /** Top-level record fields that declared columns read (never copied to AdditionalFields). */
+  consumed: ReadonlySet<string>;
+}
+
+const plans = new WeakMap<readonly ColumnSpec[], MappingPlan>();
+
+/** Per feed, once: where each column reads from (mapping runs once per record, millions of times). */
+function planFor(spec: FeedSpecBase): MappingPlan {
+  let plan = plans.get(spec.columns);
+  if (!plan) {
+    const columns = spec.columns.map((column) => {
+      const source = column.from ?? column.name;
+      return { spec: column, source, topLevel: !source.includes(".") };
+    });
+    plan = { columns, consumed: new Set(columns.filter((c) => c.topLevel).map((c) => c.source)) };
+    plans.set(spec.columns, plan);
+  }
+  return plan;
 }
 
 function readPath(record: Readonly<Record<string, unknown>>, path: string): unknown {

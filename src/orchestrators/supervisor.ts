@@ -131,7 +131,15 @@ export const supervisorOrchestrator: OrchestrationHandler = function* (
   context.df.setCustomStatus(compactStatus(finalReport));
   if (lastCycle) return finalReport;
 
-  yield context.df.createTimer(new Date(wakeAt));
+  // A backfill that used up its planned windows long before the tick goes straight on: sleeping to the
+  // tick would make the schedule, not Mimecast's quota, the bound (8 windows per cursor per tick). Only
+  // after a clean cycle that did work, so a failing or throttled cursor never spins.
+  const keepGoing =
+    summary.unitsRun > 0 &&
+    summary.unitsFailed === 0 &&
+    summary.rateLimitedUntil === undefined &&
+    report.cursors.some((c) => c.status === "behind");
+  if (!keepGoing) yield context.df.createTimer(new Date(wakeAt));
   // Grow parallelism back by one per cycle without a rate limit.
   const parallelism =
     summary.rateLimitedUntil === undefined

@@ -35,8 +35,26 @@ export type PreparedRow =
  * `Truncated = true` and `TruncatedFields` = the comma-separated field names, when the stream declares
  * those columns. A row that is still too large for a request of its own is rejected — that row only.
  * Pure: the input row is never modified.
+ *
+ * Rows are treated as immutable once prepared: the answer is remembered per row object and stream, because
+ * the segment (sizing requests) and the sink (sending them) both ask, and each ask is a JSON.stringify.
  */
 export function prepareRow(row: SentinelRow, stream: StreamSchema): PreparedRow {
+  const cached = preparedRows.get(row);
+  if (cached?.stream === stream) return cached.prepared;
+  const prepared = prepareUncached(row, stream);
+  preparedRows.set(row, { stream, prepared });
+  return prepared;
+}
+
+const preparedRows = new WeakMap<SentinelRow, { stream: StreamSchema; prepared: PreparedRow }>();
+
+function prepareUncached(row: SentinelRow, stream: StreamSchema): PreparedRow {
+  const json = JSON.stringify(row);
+  const whole = Buffer.byteLength(json, "utf8");
+  // Every field's value (as UTF-8, or as JSON) is no longer than the row's JSON: a row that fits in one
+  // field's limit has no field to cut (the common case, decided with the one stringify it needs anyway).
+  if (whole <= MAX_FIELD_BYTES) return { ok: true, row, bytes: whole, truncatedFields: [] };
   let prepared: SentinelRow | undefined;
   const truncatedFields: string[] = [];
   for (const [field, value] of Object.entries(row)) {
@@ -51,7 +69,7 @@ export function prepareRow(row: SentinelRow, stream: StreamSchema): PreparedRow 
     prepared["TruncatedFields"] = mergeFieldNames(row["TruncatedFields"], truncatedFields);
   }
   const result = prepared ?? row;
-  const bytes = Buffer.byteLength(JSON.stringify(result), "utf8");
+  const bytes = prepared ? Buffer.byteLength(JSON.stringify(result), "utf8") : whole;
   if (bytes + ARRAY_FRAMING_BYTES > MAX_REQUEST_BYTES) {
     return {
       ok: false,

@@ -1,0 +1,285 @@
+/**
+ * Benchmark: one SIEM batch file end to end through the connector's real unit — `ingestSiemBatch`
+ * (listing → presigned download → gunzip → NDJSON → mapRecord(siemCgFeed) → segment → chunk → the
+ * LogsIngestionSink's SDK pipeline with its gzip policy) into the Logs Ingestion fake — against the raw
+ * ceiling of the same machine in the same run (http → gunzip → split → JSON.parse → JSON.stringify →
+ * gzip, no connector code).
+ *
+ * The fake decodes and validates every request as the service would; that work stands in for Azure, so
+ * its time is measured separately and reported beside the figure (both ratios are printed).
+ * Memory: peak RSS of a child process pushing one file of a given size through the same pipeline.
+ */
+import { spawnSync } from "node:child_process";
+import { createReadStream, statSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
+import { createGunzip, gzip as gzipCallback } from "node:zlib";
+import { siemCgFeed } from "../src/feeds/siem";
+import { ingestSiemBatch } from "../src/ingest/siemBatch";
+import { DEAD_LETTER_STREAM, streamFor } from "../src/ingest/streams";
+import { MimecastClient } from "../src/mimecast/client";
+import { staticCredentials } from "../src/mimecast/credentials";
+import { SIEM_BATCH_PATH } from "../src/mimecast/endpoints";
+import { resetRateLimiterRegistry } from "../src/mimecast/rateLimiter";
+import type { Sink, UploadOptions, UploadOutcome } from "../src/sentinel/sink";
+import type { SentinelRow, StreamSchema } from "../src/sentinel/streams";
+import { createLogsIngestionFake } from "../test/fakes/logsIngestionFake";
+import { RULE_ID, sinkFor } from "../test/sentinel/helpers";
+import { ensureBatchFile } from "./siemFileParse";
+
+const gzip = promisify(gzipCallback);
+const FILE_PATH = "/mimecast-siem-batch/receipt/2024-11-18/file-0001.json.gz";
+
+/**
+ * A loopback stand-in for Mimecast serving exactly one batch file: the OAuth token endpoint, the CG
+ * batch listing (one page, caught up) and the presigned file itself.
+ */
+export async function serveBatchApi(path: string): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const size = statSync(path).size;
+  let base = "";
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", base);
+    if (req.method === "POST" && url.pathname === "/oauth/token") {
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ access_token: "bench-access-token", token_type: "Bearer", expires_in: 1800 }));
+    } else if (url.pathname === SIEM_BATCH_PATH.cg) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          value: [{ url: `${base}${FILE_PATH}?X-Amz-Signature=bench`, expiry: "2099-01-01T00:00:00Z", size }],
+          "@nextPage": "bench-cursor-1",
+          isCaughtUp: true,
+        }),
+      );
+    } else if (url.pathname === FILE_PATH) {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
+      createReadStream(path).pipe(res);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    baseUrl: base,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * The real sink in front of the fake, forgetting what the fake stored after each upload so memory
+ * measures the connector, not the fake's archive; counts rows and the time the fake spent.
+ */
+class CountingSink implements Sink {
+  accepted = 0;
+  constructor(
+    private readonly inner: Sink,
+    private readonly forget: () => void,
+  ) {}
+  async upload(
+    stream: StreamSchema,
+    rows: readonly SentinelRow[],
+    options?: UploadOptions,
+  ): Promise<UploadOutcome> {
+    const outcome = await this.inner.upload(stream, rows, options);
+    this.accepted += outcome.accepted;
+    this.forget();
+    return outcome;
+  }
+}
+
+export interface PipelineRun {
+  records: number;
+  /** Milliseconds spent inside the fake (decoding, validating, storing): the service's share. */
+  fakeMs: number;
+  requests: number;
+}
+
+/** One file through `ingestSiemBatch` into the fake; throws unless every line became a row. */
+export async function runPipeline(baseUrl: string): Promise<PipelineRun> {
+  resetRateLimiterRegistry();
+  const stream = streamFor(siemCgFeed);
+  const fake = createLogsIngestionFake({ streams: [stream, DEAD_LETTER_STREAM], ruleId: RULE_ID });
+  let fakeMs = 0;
+  let requests = 0;
+  const timed = {
+    sendRequest: async (...args: Parameters<typeof fake.httpClient.sendRequest>) => {
+      const started = performance.now();
+      try {
+        return await fake.httpClient.sendRequest(...args);
+      } finally {
+        fakeMs += performance.now() - started;
+        requests += 1;
+      }
+    },
+  };
+  const { sink: real, logs } = sinkFor({ ...fake, httpClient: timed });
+  const sink = new CountingSink(real, () => {
+    fake.accepted.clear();
+    fake.requests.length = 0;
+    logs.length = 0;
+  });
+  const client = new MimecastClient({
+    baseUrl,
+    credentials: staticCredentials({ kind: "oauth2", clientId: "bench", clientSecret: "bench-secret" }),
+    allowInsecureHttp: true,
+    fileHostAllowlist: ["127.0.0.1"],
+    timeoutMs: 60_000,
+  });
+  const outcome = await ingestSiemBatch({
+    client,
+    feed: siemCgFeed,
+    type: "receipt",
+    sink,
+    stream,
+    fromDay: "2024-11-18",
+    toDay: "2024-11-18",
+    now: () => Date.now(),
+  });
+  if (outcome.kind !== "completed") throw new Error(`pipeline did not complete: ${JSON.stringify(outcome)}`);
+  if (outcome.counts.deadLettered > 0) throw new Error(`${outcome.counts.deadLettered} lines dead-lettered`);
+  return { records: sink.accepted, fakeMs, requests };
+}
+
+/** Raw ceiling: http → gunzip → split → JSON.parse → JSON.stringify → gzip per ≤ 1 MB body. */
+export async function runRawCeiling(fileUrl: string): Promise<number> {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+    http.get(fileUrl, resolve).on("error", reject),
+  );
+  const gunzip = createGunzip();
+  res.pipe(gunzip);
+  gunzip.setEncoding("utf8");
+  let carry = "";
+  let records = 0;
+  let body: string[] = [];
+  let bytes = 2;
+  const flush = async (): Promise<void> => {
+    if (body.length === 0) return;
+    await gzip(`[${body.join(",")}]`);
+    body = [];
+    bytes = 2;
+  };
+  const take = async (line: string): Promise<void> => {
+    if (line.length === 0) return;
+    const json = JSON.stringify(JSON.parse(line));
+    records += 1;
+    if (bytes + json.length + 1 > 1_000_000) await flush();
+    body.push(json);
+    bytes += json.length + 1;
+  };
+  for await (const chunk of gunzip as AsyncIterable<string>) {
+    const parts = (carry + chunk).split("\n");
+    carry = parts.pop() ?? "";
+    for (const part of parts) await take(part);
+  }
+  await take(carry);
+  await flush();
+  return records;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+
+export interface EndToEndResult {
+  lines: number;
+  uncompressedMB: number;
+  connectorEventsPerSec: number;
+  rawEventsPerSec: number;
+  /** Connector ÷ raw, wall clock including the fake's share. */
+  ratio: number;
+  /** Connector ÷ raw with the fake's (the service's) time taken out of the connector's run. */
+  ratioWithoutService: number;
+  fakeShare: number;
+  requestsPerRun: number;
+}
+
+export async function measureEndToEnd(targetBytes: number, rounds: number): Promise<EndToEndResult> {
+  const file = await ensureBatchFile(targetBytes);
+  const api = await serveBatchApi(file.path);
+  const fileUrl = `${api.baseUrl}${FILE_PATH}`;
+  try {
+    const raw: number[] = [];
+    const connector: number[] = [];
+    const connectorNet: number[] = [];
+    const shares: number[] = [];
+    let requests = 0;
+    await runRawCeiling(fileUrl); // warm-up (JIT, sockets)
+    await runPipeline(api.baseUrl);
+    for (let r = 0; r < rounds; r += 1) {
+      // Alternate so drift (thermal, other load) hits both sides alike.
+      let t = performance.now();
+      const rawCount = await runRawCeiling(fileUrl);
+      raw.push(performance.now() - t);
+      t = performance.now();
+      const run = await runPipeline(api.baseUrl);
+      const elapsed = performance.now() - t;
+      connector.push(elapsed);
+      connectorNet.push(elapsed - run.fakeMs);
+      shares.push(run.fakeMs / elapsed);
+      requests = run.requests;
+      if (rawCount !== file.lines || run.records !== file.lines) {
+        throw new Error(`count mismatch: file ${file.lines}, raw ${rawCount}, connector ${run.records}`);
+      }
+    }
+    const rawEps = file.lines / (median(raw) / 1000);
+    const connectorEps = file.lines / (median(connector) / 1000);
+    return {
+      lines: file.lines,
+      uncompressedMB: file.bytes / 1e6,
+      connectorEventsPerSec: connectorEps,
+      rawEventsPerSec: rawEps,
+      ratio: connectorEps / rawEps,
+      ratioWithoutService: median(raw) / median(connectorNet),
+      fakeShare: median(shares),
+      requestsPerRun: requests,
+    };
+  } finally {
+    await api.close();
+  }
+}
+
+/** Peak RSS (MB) of a fresh child process that ingests one file of `targetBytes` end to end. */
+export async function measurePipelineRss(
+  targetBytes: number,
+): Promise<{ lines: number; uncompressedMB: number; peakRssMB: number }> {
+  const file = await ensureBatchFile(targetBytes);
+  const child = spawnSync(process.execPath, [__filename, "--child-pipeline", file.path], {
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (child.status !== 0) throw new Error(`child failed: ${child.stderr}`);
+  const result = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as {
+    records: number;
+    maxRssKB: number;
+  };
+  if (result.records !== file.lines)
+    throw new Error(`child ingested ${result.records} of ${file.lines} lines`);
+  return { lines: file.lines, uncompressedMB: file.bytes / 1e6, peakRssMB: result.maxRssKB / 1024 };
+}
+
+async function childPipeline(path: string): Promise<void> {
+  const api = await serveBatchApi(path);
+  try {
+    const run = await runPipeline(api.baseUrl);
+    process.stdout.write(
+      JSON.stringify({ records: run.records, maxRssKB: process.resourceUsage().maxRSS }) + "\n",
+    );
+  } finally {
+    await api.close();
+  }
+}
+
+if (require.main === module && process.argv[2] === "--child-pipeline" && process.argv[3]) {
+  childPipeline(process.argv[3]).catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
