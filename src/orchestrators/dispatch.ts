@@ -38,6 +38,8 @@ export interface DispatchSummary {
   parallelism: number;
   unitsRun: number;
   unitsFailed: number;
+  /** Units that ended partial without ingesting anything (e.g. Sentinel kept failing): no progress. */
+  unitsStalled: number;
   unitsNotStarted: number;
 }
 
@@ -77,6 +79,7 @@ export function* dispatchUnits(
   let rateLimitedUntil: number | undefined;
   let unitsRun = 0;
   let unitsFailed = 0;
+  let unitsStalled = 0;
   const retry = ingestRetryOptions();
   const now = (): number => context.df.currentUtcDateTime.getTime();
 
@@ -112,6 +115,7 @@ export function* dispatchUnits(
       const result = resultOf(task, unit);
       unitsRun += 1;
       if (result.kind === "failed") unitsFailed += 1;
+      if (result.kind === "partial" && !madeProgress(result)) unitsStalled += 1;
       context.df.signalEntity(checkpointEntityId(unit.key), "record", { unit, result, at: now() });
       const tally = tallies[unit.key] ?? { counts: zeroCounts(), units: 0 };
       tallies[unit.key] = {
@@ -145,6 +149,7 @@ export function* dispatchUnits(
     parallelism: parallel,
     unitsRun,
     unitsFailed,
+    unitsStalled,
     unitsNotStarted: queue.length,
   };
 }

@@ -137,6 +137,7 @@ export const supervisorOrchestrator: OrchestrationHandler = function* (
   const keepGoing =
     summary.unitsRun > 0 &&
     summary.unitsFailed === 0 &&
+    summary.unitsStalled === 0 &&
     summary.rateLimitedUntil === undefined &&
     report.cursors.some((c) => c.status === "behind");
   if (!keepGoing) yield context.df.createTimer(new Date(wakeAt));

@@ -222,4 +222,35 @@ describe("supervisor orchestration (replayed by the durable-functions executor)"
     assert.deepEqual(flatActions(once), flatActions(twice));
     assert.ok(flatActions(once).length > 3);
   });
+
+  it("a clean cycle that leaves backlog goes straight on; one where Sentinel made no progress sleeps to the tick", async () => {
+    const behind = await statefulRun(settings([dlp], 30), () => ({ complete: completed(1) }), { cycle: 0 });
+    const last = behind.actions.slice(-2);
+    assert.equal(last[1]?.actionType, ActionType.ContinueAsNew);
+    assert.notEqual(
+      last[0]?.actionType,
+      ActionType.CreateTimer,
+      "30 days of backlog: no sleep between cycles",
+    );
+
+    const stalled = await statefulRun(
+      settings([dlp], 30),
+      () => ({
+        complete: {
+          kind: "partial",
+          counts: zeroCounts(),
+          resume: { skipRecords: 0 },
+          reason: "Sentinel 503",
+        },
+      }),
+      { cycle: 0 },
+    );
+    const tail = stalled.actions.slice(-2);
+    assert.equal(
+      tail[0]?.actionType,
+      ActionType.CreateTimer,
+      "no progress: wait for the tick instead of spinning",
+    );
+    assert.equal(tail[1]?.actionType, ActionType.ContinueAsNew);
+  });
 });
