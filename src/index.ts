@@ -7,6 +7,7 @@ import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { ingestUnitActivity, readCycleSettingsActivity, writeHealthActivity } from "./activities/ingestion";
 import { checkpointEntity } from "./entities/checkpoint";
+import { digestEntity } from "./entities/digest";
 import {
   ingestionStatus,
   resetCheckpointRequest,
@@ -36,6 +37,7 @@ app.http("health", {
 df.app.orchestration(FUNCTIONS.supervisor, supervisorOrchestrator);
 df.app.orchestration(FUNCTIONS.backfill, backfillOrchestrator);
 df.app.entity(FUNCTIONS.checkpoint, checkpointEntity);
+df.app.entity(FUNCTIONS.digest, digestEntity);
 df.app.activity(FUNCTIONS.readCycleSettings, { handler: readCycleSettingsActivity });
 df.app.activity(FUNCTIONS.ingestUnit, { handler: ingestUnitActivity });
 df.app.activity(FUNCTIONS.writeHealth, { handler: writeHealthActivity });

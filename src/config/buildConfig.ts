@@ -45,6 +45,7 @@ export function buildConfig(settings: Settings, now: number, warnings: readonly 
         ? valueOf(parseStartDate(settings.MIMECAST_START_DATE))
         : now - DEFAULT_START_DAYS * DAY_MS,
       lagMs: settings.MIMECAST_LAG_SECONDS * 1000,
+      lateHorizonMs: settings.MIMECAST_LATE_HORIZON_SECONDS * 1000,
       feeds:
         settings.MIMECAST_FEEDS.trim().toLowerCase() === "all"
           ? feedsForVersion(FEED_IDS, settings.MIMECAST_API_VERSION)

@@ -339,9 +339,19 @@ const properties = {
     maximum: 86400,
     default: 300,
     description:
-      "How far behind the current time each query window ends, so events Mimecast indexes late are not skipped.",
+      "How far behind the current time each query window ends (time-window feeds: DLP, TTP, audit, message release, archive search, threat intel). Short keeps data fresh; events that arrive later than this are picked up by the late-event sweep (MIMECAST_LATE_HORIZON_SECONDS).",
     "x-group": "Schedule and feeds",
     "x-expected": "an integer from 0 to 86400",
+  },
+  MIMECAST_LATE_HORIZON_SECONDS: {
+    type: "integer",
+    minimum: 0,
+    maximum: 604800,
+    default: 7200,
+    description:
+      "Late-event sweep for the JSON event feeds: each window read within this long of its end is read once more when it is this old, and only events the first read did not see are sent (the first read's EventIds are kept as a small digest). 0 turns the sweep off, leaving MIMECAST_LAG_SECONDS as the only protection against late events.",
+    "x-group": "Schedule and feeds",
+    "x-expected": "an integer from 0 to 604800",
   },
   MIMECAST_FEEDS: {
     type: "string",

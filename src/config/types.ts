@@ -40,6 +40,7 @@ export interface Settings {
   MIMECAST_SCHEDULE: string;
   MIMECAST_START_DATE?: string;
   MIMECAST_LAG_SECONDS: number;
+  MIMECAST_LATE_HORIZON_SECONDS: number;
   MIMECAST_FEEDS: string;
   MIMECAST_HTTP_TIMEOUT_MS: number;
   MIMECAST_MAX_RETRIES: number;
@@ -116,6 +117,8 @@ export interface IngestionConfig {
   startTimeMs: number;
   /** How far behind "now" windows end, so late-indexed events are not skipped. */
   lagMs: number;
+  /** Recent windows are re-read this long after their end for late events (0: never). */
+  lateHorizonMs: number;
   feeds: readonly FeedId[];
 }
 

@@ -290,6 +290,9 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
           lastErrorAt: iso(state.lastError?.at),
           consecutiveFailures: state.consecutiveFailures,
           skippedSeconds: state.skippedMs !== undefined ? Math.round(state.skippedMs / 1000) : undefined,
+          pendingSweeps: state.sweeps?.length,
+          lateEventsFound: state.lateFound,
+          windowsNotSwept: state.unswept,
           resets: state.resets.length > 0 ? state.resets : undefined,
         };
       }),

@@ -6,6 +6,7 @@ import { paginateJson } from "../mimecast/pagination";
 import type { SegmentItem } from "./segment";
 import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
+import { encodeDigest, hashEventId, MAX_DIGEST_ENTRIES } from "./digest";
 import type { IngestCounts, UnitOutcome } from "./types";
 import { addCounts, zeroCounts } from "./types";
 
@@ -32,6 +33,10 @@ export interface JsonWindowJob extends UnitJobBase {
   resume?: JsonWindowResume;
   /** Records per Mimecast page (default and maximum: the endpoint's). */
   pageSize?: number;
+  /** Report a digest of what this activity handled (a live window that will be swept later). */
+  collectDigest?: boolean;
+  /** Late-event sweep: records whose identity is in here were sent by the first pass; skip them. */
+  seen?: ReadonlySet<number>;
 }
 
 /**
@@ -39,6 +44,25 @@ export interface JsonWindowJob extends UnitJobBase {
  * only over what Sentinel accepted; the outcome is a value (see UnitOutcome).
  */
 export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<JsonWindowResume>> {
+  const handledIds = new Set<number>();
+  const outcome = await ingestPages(job, handledIds);
+  if (!job.collectDigest) return outcome;
+  return handledIds.size > MAX_DIGEST_ENTRIES
+    ? { ...outcome, digestOverflow: true }
+    : { ...outcome, digest: encodeDigest(handledIds) };
+}
+
+/** What identifies a record across two reads of a window: its EventId, or its content if unmappable. */
+export function itemIdentity(item: SegmentItem): number {
+  if (item.mapped.kind === "row") return hashEventId(String(item.mapped.row["EventId"]));
+  const raw = item.mapped.kind === "bad-line" ? item.mapped.raw : item.raw;
+  return hashEventId(`raw:${typeof raw === "string" ? raw : JSON.stringify(raw)}`);
+}
+
+async function ingestPages(
+  job: JsonWindowJob,
+  handledIds: Set<number>,
+): Promise<UnitOutcome<JsonWindowResume>> {
   const { client, feed, stream } = job;
   let resume = job.resume ?? WINDOW_START;
   let counts: IngestCounts = zeroCounts();
@@ -68,11 +92,23 @@ export async function ingestJsonWindow(job: JsonWindowJob): Promise<UnitOutcome<
         pages: 1,
         fetched: Math.max(0, items.length - resume.skipRecords),
       });
-      const result = await uploadUnitSegment(job, feed.id, items, {
+      // A sweep re-reads the window and sends only what the first pass did not see. Items keep their
+      // positions, so resume points and anchors are those of the full page.
+      const seen = job.seen;
+      const toSend = seen ? items.filter((item) => !seen.has(itemIdentity(item))) : items;
+      const result = await uploadUnitSegment(job, feed.id, toSend, {
         safeThrough: resume.skipRecords,
         deadLetteredThrough: resume.deadLetteredThrough,
       });
       counts = addCounts(counts, result.counts);
+      if (job.collectDigest) {
+        const handledThrough = result.failure ? result.progress.safeThrough : items.length;
+        for (const item of items) {
+          if (item.position >= resume.skipRecords && item.position < handledThrough) {
+            handledIds.add(itemIdentity(item));
+          }
+        }
+      }
       if (result.failure) {
         resume = {
           ...(page.requestToken ? { pageToken: page.requestToken } : {}),

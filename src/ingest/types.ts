@@ -43,8 +43,18 @@ export function addCounts(a: IngestCounts, b: IngestCounts): IngestCounts {
  * are thrown (so a Durable retry can never re-send accepted rows); everything else is data.
  * `resume` is where the next attempt starts; it never points before accepted rows.
  */
-export type UnitOutcome<R> =
+export type UnitOutcome<R> = (
   | { kind: "completed"; counts: IngestCounts; resume: R }
   | { kind: "partial"; counts: IngestCounts; resume: R; reason: string }
   | { kind: "rate-limited"; counts: IngestCounts; resume: R; until: number }
-  | { kind: "failed"; counts: IngestCounts; resume: R; reason: string; retryable: boolean };
+  | { kind: "failed"; counts: IngestCounts; resume: R; reason: string; retryable: boolean }
+) &
+  DigestReport;
+
+/** What a window's first pass saw, for the late-event sweep (see digest.ts). */
+export interface DigestReport {
+  /** EventId hashes this activity handled (rows accepted, records dead-lettered). */
+  digest?: string;
+  /** The window held too many events to keep a digest: it will not be swept. */
+  digestOverflow?: boolean;
+}

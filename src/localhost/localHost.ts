@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { DurableOrchestrationStatus, EntityId, OrchestrationContext } from "durable-functions";
 import { ingestUnitActivity, readCycleSettingsActivity, writeHealthActivity } from "../activities/ingestion";
 import { applyCheckpointOperation } from "../entities/checkpoint";
+import { applyDigestOperation } from "../entities/digest";
 import type { ControlClient, ControlDeps, ControlResponse } from "../http/control";
 import {
   ingestionStatus,
@@ -269,9 +270,16 @@ export class LocalHost implements ControlClient {
   }
 
   private applyEntity(name: string, key: string, operation: string, input: unknown): unknown {
+    const id = entityKey(name, key);
+    if (name.toLowerCase() === FUNCTIONS.digest.toLowerCase()) {
+      const stored = this.store.entity(id) as string | undefined;
+      const { state, reply, destruct } = applyDigestOperation(stored, operation, input);
+      if (destruct) this.store.deleteEntity(id);
+      else if (state !== undefined && state !== stored) this.store.setEntity(id, state);
+      return reply;
+    }
     if (name.toLowerCase() !== FUNCTIONS.checkpoint.toLowerCase())
       throw new Error(`unknown entity "${name}"`);
-    const id = entityKey(name, key);
     const stored = this.store.entity(id) as CheckpointState | undefined;
     const { state, reply } = applyCheckpointOperation(key, stored, operation, input);
     if (state !== undefined && state !== stored) this.store.setEntity(id, state);

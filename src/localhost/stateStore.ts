@@ -63,6 +63,12 @@ export class FileStateStore {
     this.flush();
   }
 
+  deleteEntity(id: string): void {
+    if (!(id in this.state.entities)) return;
+    delete this.state.entities[id];
+    this.flush();
+  }
+
   instance(id: string): LocalInstance | undefined {
     return this.state.instances[id];
   }

@@ -55,6 +55,11 @@ export function checkpointEntityId(key: string): df.EntityId {
   return new df.EntityId(FUNCTIONS.checkpoint, key);
 }
 
+/** The digest of one recent window's first pass (late-event sweep). */
+export function digestEntityId(unit: { key: string; from: number }): df.EntityId {
+  return new df.EntityId(FUNCTIONS.digest, `${unit.key}@${unit.from}`);
+}
+
 /**
  * Runs units through the ingest activity in batches of bounded parallelism (global and per feed),
  * recording every result in its cursor's checkpoint entity. A batch is awaited with `Task.all`; if one
@@ -92,6 +97,20 @@ export function* dispatchUnits(
     }
     if (now() >= limits.stopStartingAt) break;
     const batch = takeBatch(queue, parallel, limits.maxPerFeed);
+    // A sweep needs its window's first-pass digest; read them for the batch in one go.
+    const needDigest = batch.filter(
+      (u): u is Extract<WorkUnit, { kind: "time-window" }> =>
+        u.kind === "time-window" && u.sweep === true && u.seen === undefined,
+    );
+    if (needDigest.length > 0) {
+      const digests = (yield context.df.Task.all(
+        needDigest.map((u) => context.df.callEntity(digestEntityId(u), "get")),
+      )) as unknown[];
+      needDigest.forEach((u, i) => {
+        const digest = digests[i];
+        u.seen = typeof digest === "string" ? digest : "";
+      });
+    }
     const tasks = batch.map((unit) => {
       const input: IngestUnitInput = { unit, budgetMs: limits.budgetMs };
       return context.df.callActivityWithRetry(FUNCTIONS.ingestUnit, retry, input);
@@ -116,7 +135,18 @@ export function* dispatchUnits(
       unitsRun += 1;
       if (result.kind === "failed") unitsFailed += 1;
       if (result.kind === "partial" && !madeProgress(result)) unitsStalled += 1;
-      context.df.signalEntity(checkpointEntityId(unit.key), "record", { unit, result, at: now() });
+      const { digest, ...recorded } = result;
+      context.df.signalEntity(checkpointEntityId(unit.key), "record", {
+        unit: withoutSeen(unit),
+        result: recorded,
+        at: now(),
+      });
+      if (unit.kind === "time-window") {
+        if (digest) context.df.signalEntity(digestEntityId(unit), "add", digest);
+        const swept = unit.sweep === true && result.kind === "completed";
+        const overflowed = unit.collectDigest === true && result.digestOverflow === true;
+        if (swept || overflowed) context.df.signalEntity(digestEntityId(unit), "delete");
+      }
       const tally = tallies[unit.key] ?? { counts: zeroCounts(), units: 0 };
       tallies[unit.key] = {
         counts: addCounts(tally.counts, result.counts),
@@ -152,6 +182,13 @@ export function* dispatchUnits(
     unitsStalled,
     unitsNotStarted: queue.length,
   };
+}
+
+/** Entity messages carry bounds and resume points, not a sweep's digest. */
+function withoutSeen(unit: WorkUnit): WorkUnit {
+  if (unit.kind !== "time-window" || unit.seen === undefined) return unit;
+  const { seen: _seen, ...rest } = unit;
+  return rest;
 }
 
 /**

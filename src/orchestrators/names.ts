@@ -6,6 +6,7 @@ export const FUNCTIONS = {
   ingestUnit: "mimecastIngestUnit",
   writeHealth: "mimecastWriteHealth",
   checkpoint: "mimecastCheckpoint",
+  digest: "mimecastDigest",
 } as const;
 
 /** The supervisor is a singleton: one fixed instance id, so "start" is idempotent. */

@@ -61,7 +61,8 @@ export function recordResult(
   };
   switch (unit.kind) {
     case "time-window":
-      Object.assign(next, recordWindow(state, unit, result));
+      if (unit.sweep) Object.assign(next, recordSweep(state, unit, result));
+      else Object.assign(next, recordWindow(state, unit, result), scheduleSweep(state, unit, result));
       break;
     case "siem-day":
     case "token-chain":
@@ -107,8 +108,48 @@ function recordWindow(
       open: others,
     };
   }
-  const open: OpenWindow = { from: unit.from, to: unit.to, resume: result.resume };
+  const before = state.open.find((w) => w.from === unit.from && w.to === unit.to);
+  const open: OpenWindow = {
+    from: unit.from,
+    to: unit.to,
+    resume: result.resume,
+    ...(unit.collectDigest ? { collecting: true } : {}),
+    ...(before?.noSweep === true || result.digestOverflow === true ? { noSweep: true } : {}),
+  };
   return { watermark, covered: state.covered, open: [...others, open].sort((a, b) => a.from - b.from) };
+}
+
+/** A sweep never moves the watermark: it only adds what arrived late, then is done. */
+function recordSweep(
+  state: CheckpointState,
+  unit: Extract<WorkUnit, { kind: "time-window" }>,
+  result: UnitResult,
+): Pick<CheckpointState, "sweeps" | "lateFound"> {
+  const others = (state.sweeps ?? []).filter((w) => w.from !== unit.from || w.to !== unit.to);
+  if (result.kind === "completed") {
+    return { sweeps: others, lateFound: (state.lateFound ?? 0) + result.counts.ingested };
+  }
+  return {
+    sweeps: [...others, { from: unit.from, to: unit.to, resume: result.resume }].sort(
+      (a, b) => a.from - b.from,
+    ),
+    lateFound: (state.lateFound ?? 0) + result.counts.ingested,
+  };
+}
+
+/** A recent window whose first pass completed waits for its sweep, unless it was too busy to digest. */
+function scheduleSweep(
+  state: CheckpointState,
+  unit: Extract<WorkUnit, { kind: "time-window" }>,
+  result: UnitResult,
+): Pick<CheckpointState, "sweeps" | "unswept"> | Record<string, never> {
+  if (!unit.collectDigest || result.kind !== "completed") return {};
+  const open = state.open.find((w) => w.from === unit.from && w.to === unit.to);
+  if (result.digestOverflow === true || open?.noSweep === true) return { unswept: (state.unswept ?? 0) + 1 };
+  const sweeps = (state.sweeps ?? []).filter((w) => w.from !== unit.from || w.to !== unit.to);
+  return {
+    sweeps: [...sweeps, { from: unit.from, to: unit.to, resume: undefined }].sort((a, b) => a.from - b.from),
+  };
 }
 
 export function madeProgress(result: UnitResult): boolean {

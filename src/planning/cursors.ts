@@ -10,14 +10,23 @@ export function cursorKey(feedId: string, type?: string): string {
  * The checkpointed cursors of the enabled feeds: one per feed, or one per event type for SIEM batch
  * feeds (each type has its own `@nextPage` cursor in Mimecast).
  */
-export function cursorsFor(feeds: readonly FeedSpec[], lagMs: number): CursorDescriptor[] {
+export function cursorsFor(feeds: readonly FeedSpec[], lagMs: number, lateHorizonMs = 0): CursorDescriptor[] {
   return feeds.flatMap((feed): CursorDescriptor[] => {
     const base = { feedId: feed.id, retentionDays: feed.retentionDays, lagMs };
     // Widened on purpose: feed kinds added later land here without touching the orchestrator.
     const window: WindowSpec = feed.window;
     switch (window.kind) {
       case "time-window":
-        return [{ ...base, key: cursorKey(feed.id), kind: "time-window", maxWindowMs: window.maxWindowMs }];
+        return [
+          {
+            ...base,
+            key: cursorKey(feed.id),
+            kind: "time-window",
+            maxWindowMs: window.maxWindowMs,
+            // JSON event feeds get the late-event sweep; threat-intel windows follow a file chain instead.
+            ...(feed.source === "json" && lateHorizonMs > 0 ? { lateHorizonMs } : {}),
+          },
+        ];
       case "siem-day":
         return window.types.map((type) => ({
           ...base,

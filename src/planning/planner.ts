@@ -130,19 +130,42 @@ function planTimeWindows(
   const base = { kind: "time-window" as const, key: descriptor.key, feedId: descriptor.feedId, origin };
 
   const open = state.open.filter((w) => w.to > origin);
-  const resumed: WorkUnit[] = open.map((w) => ({ ...base, from: w.from, to: w.to, resume: w.resume }));
+  const horizon = descriptor.lateHorizonMs ?? 0;
+  // Windows ending within the late horizon are swept later; their first pass reports a digest.
+  const recent = (to: number): boolean => horizon > 0 && to > now - horizon;
+  const resumed: WorkUnit[] = open.map((w) => ({
+    ...base,
+    from: w.from,
+    to: w.to,
+    resume: w.resume,
+    ...(w.collecting === true ? { collectDigest: true } : {}),
+  }));
+  const sweeps: WorkUnit[] = (state.sweeps ?? [])
+    .filter((w) => w.to + horizon <= now)
+    .map((w) => ({
+      ...base,
+      from: w.from,
+      to: w.to,
+      sweep: true,
+      ...(w.resume !== undefined ? { resume: w.resume } : {}),
+    }));
   const chunks = gaps(origin, head, [...state.covered, ...open]).flatMap((gap) => chunk(gap, maxWindow));
+  const fresh = (w: TimeRange): WorkUnit => ({
+    ...base,
+    ...w,
+    ...(recent(w.to) ? { collectDigest: true } : {}),
+  });
   const live = chunks.length > 0 ? [chunks[chunks.length - 1]!] : [];
   const backfill = chunks
     .slice(0, Math.max(0, chunks.length - 1))
     .slice(0, settings.maxBackfillWindowsPerCycle);
   return {
     key: descriptor.key,
-    live: live.map((w) => ({ ...base, ...w })),
-    resumed,
-    backfill: backfill.map((w) => ({ ...base, ...w })),
+    live: live.map(fresh),
+    resumed: [...resumed, ...sweeps],
+    backfill: backfill.map(fresh),
     backlogWindows: chunks.length + open.length,
-    ...(chunks.length + open.length === 0 ? { idle: "caught-up" as const } : {}),
+    ...(chunks.length + open.length + sweeps.length === 0 ? { idle: "caught-up" as const } : {}),
   };
 }
 

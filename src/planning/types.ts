@@ -1,4 +1,4 @@
-import type { IngestCounts } from "../ingest/types";
+import type { DigestReport, IngestCounts } from "../ingest/types";
 
 /**
  * Everything the supervisor plans with, produced by an activity from the validated configuration
@@ -41,6 +41,12 @@ export interface CursorDescriptor {
   until?: number;
   /** A fixed start (backfill requests) instead of the configured start date. */
   since?: number;
+  /**
+   * Late-event sweep: how long after a window closes Mimecast may still add events to it. Recent
+   * windows are re-read once that long after their end, sending only what the first pass did not see.
+   * 0 or unset: no sweep (the lag alone decides).
+   */
+  lateHorizonMs?: number;
 }
 
 /** A half-open time range [from, to) in epoch ms. */
@@ -63,6 +69,12 @@ export type WorkUnit =
       /** Where the cursor's history starts, for a cursor whose first window is not the first to finish. */
       origin: number;
       resume?: unknown;
+      /** First pass of a recent window: report a digest of what was sent, for the sweep. */
+      collectDigest?: boolean;
+      /** The late-event sweep of this window (re-read once, after the late horizon). */
+      sweep?: boolean;
+      /** Sweep only: the first pass's digest (filled in by the orchestrator from the digest entity). */
+      seen?: string;
     }
   | {
       kind: "siem-day";
@@ -77,15 +89,21 @@ export type WorkUnit =
   | { kind: "snapshot"; key: string; feedId: string; snapshotTime: number; resume?: unknown };
 
 /** What an ingestion unit reports (a serialisable copy of `UnitOutcome`). */
-export type UnitResult =
+export type UnitResult = (
   | { kind: "completed"; counts: IngestCounts; resume: unknown }
   | { kind: "partial"; counts: IngestCounts; resume: unknown; reason: string }
   | { kind: "rate-limited"; counts: IngestCounts; resume: unknown; until: number }
-  | { kind: "failed"; counts: IngestCounts; resume: unknown; reason: string; retryable: boolean };
+  | { kind: "failed"; counts: IngestCounts; resume: unknown; reason: string; retryable: boolean }
+) &
+  DigestReport;
 
 /** An open unit of a time-window cursor: a window that started but is not yet fully in Sentinel. */
 export interface OpenWindow extends TimeRange {
   resume: unknown;
+  /** The window's first pass collects a digest (it was recent when it started): keep doing so. */
+  collecting?: boolean;
+  /** A part of the first pass was too busy to digest: the window will not be swept. */
+  noSweep?: boolean;
 }
 
 export interface ErrorNote {
@@ -105,6 +123,12 @@ export interface CheckpointState {
   covered: TimeRange[];
   /** time-window: started windows with their resume points. */
   open: OpenWindow[];
+  /** time-window: recent windows waiting for their late-event sweep (resume set once one started). */
+  sweeps?: OpenWindow[];
+  /** Events the sweeps found (arrived after their window was first read). */
+  lateFound?: number;
+  /** Windows too busy to keep a digest for, so not swept (only the lag protected them). */
+  unswept?: number;
   /** siem-day / token-chain: where the next unit resumes. */
   cursor?: unknown;
   /** snapshot: time of the last complete snapshot, and the one in progress. */

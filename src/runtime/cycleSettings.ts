@@ -15,7 +15,7 @@ export const DISPATCH_DEFAULTS = {
 export function cycleSettingsFrom(config: Config): CycleSettings {
   const enabled = FEEDS.filter((feed) => config.ingestion.feeds.includes(feed.id));
   return {
-    cursors: cursorsFor(enabled, config.ingestion.lagMs),
+    cursors: cursorsFor(enabled, config.ingestion.lagMs, config.ingestion.lateHorizonMs),
     startTimeMs: config.ingestion.startTimeMs,
     schedule: config.ingestion.schedule,
     ...DISPATCH_DEFAULTS,

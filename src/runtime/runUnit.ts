@@ -10,6 +10,7 @@ import type { ThreatIntelResume } from "../ingest/threatIntel";
 import { ingestSiemV1 } from "../ingest/siemV1";
 import type { SiemV1Resume } from "../ingest/siemV1";
 import type { UnitOutcome } from "../ingest/types";
+import { decodeDigest } from "../ingest/digest";
 import type { UnitResult, WorkUnit } from "../planning/types";
 import type { Runtime } from "./runtime";
 
@@ -35,6 +36,8 @@ export const UNIT_RUNNERS: Record<string, UnitRunner> = {
       stream: runtime.streamFor(feed),
       window: { from: unit.from, to: unit.to },
       ...(unit.resume !== undefined ? { resume: unit.resume as JsonWindowResume } : {}),
+      ...(unit.collectDigest === true ? { collectDigest: true } : {}),
+      ...(unit.sweep === true ? { seen: decodeDigest(unit.seen) } : {}),
       deadline: limits.deadline,
       now: () => runtime.clock.now(),
       ...(limits.signal ? { signal: limits.signal } : {}),

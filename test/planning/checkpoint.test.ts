@@ -13,7 +13,7 @@ import type { UnitResult, WorkUnit } from "../../src/planning/types";
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 10, 1);
-const window = (from: number, to: number): WorkUnit => ({
+const window = (from: number, to: number): Extract<WorkUnit, { kind: "time-window" }> => ({
   kind: "time-window",
   key: "dlp",
   feedId: "dlp",
@@ -183,5 +183,52 @@ describe("retention and resets", () => {
       state = resetCheckpoint(state, { at: i, by: "bob", reason: "test reset" });
     assert.equal(state.resets.length, 5);
     assert.ok(JSON.stringify(state).length < 16_000);
+  });
+});
+
+describe("late-event sweep bookkeeping", () => {
+  const recent = (from: number, to: number): WorkUnit => ({ ...window(from, to), collectDigest: true });
+
+  it("a recent window's completed first pass waits for its sweep; the sweep adds late events and ends it", () => {
+    let state = recordResult(initialCheckpoint("dlp"), recent(0, 1), completed(5), 1);
+    assert.deepEqual(
+      state.sweeps?.map((w) => [w.from, w.to]),
+      [[T0, T0 + H]],
+    );
+    assert.equal(state.watermark, T0 + H);
+    const sweep: WorkUnit = { ...window(0, 1), sweep: true };
+    state = recordResult(state, sweep, partial({ pageToken: "p2", skipRecords: 0 }, 1), 2);
+    assert.deepEqual(state.sweeps?.[0]?.resume, { pageToken: "p2", skipRecords: 0 });
+    state = recordResult(state, { ...sweep, resume: { pageToken: "p2" } }, completed(2), 3);
+    assert.deepEqual(state.sweeps, []);
+    assert.equal(state.lateFound, 3);
+    assert.equal(state.watermark, T0 + H, "a sweep never moves the watermark");
+  });
+
+  it("a window too busy for a digest is counted as not swept, also when only an earlier part overflowed", () => {
+    let state = recordResult(
+      initialCheckpoint("dlp"),
+      recent(0, 1),
+      { ...completed(9), digestOverflow: true },
+      1,
+    );
+    assert.equal(state.unswept, 1);
+    assert.deepEqual(state.sweeps ?? [], []);
+    state = recordResult(
+      state,
+      recent(1, 2),
+      { ...partial({ skipRecords: 0 }, 4000), digestOverflow: true },
+      2,
+    );
+    assert.equal(state.open[0]?.noSweep, true);
+    assert.equal(state.open[0]?.collecting, true);
+    state = recordResult(state, recent(1, 2), completed(1), 3);
+    assert.equal(state.unswept, 2);
+    assert.deepEqual(state.sweeps ?? [], []);
+  });
+
+  it("backfill windows (not recent) are never swept", () => {
+    const state = recordResult(initialCheckpoint("dlp"), window(0, 1), completed(5), 1);
+    assert.equal(state.sweeps, undefined);
   });
 });

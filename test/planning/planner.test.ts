@@ -199,3 +199,30 @@ describe("range helpers and schedule", () => {
     assert.equal(nextTick("0 0 9 * * MON", Date.UTC(2024, 0, 1, 10, 0, 0)), Date.UTC(2024, 0, 8, 9, 0, 0));
   });
 });
+
+describe("planner: late-event sweep", () => {
+  const swept: CursorDescriptor = { ...dlp, lateHorizonMs: 2 * H };
+
+  it("first passes of windows ending within the horizon collect a digest; older ones do not", () => {
+    const plan = planCursor(swept, initialCheckpoint("dlp"), settings([swept], NOW - 3 * D), NOW);
+    assert.ok(plan.live.every((u) => u.kind === "time-window" && u.collectDigest === true));
+    assert.ok(plan.backfill.every((u) => u.kind === "time-window" && u.collectDigest === undefined));
+  });
+
+  it("a window is swept once the horizon has passed since its end, not before, resuming where a sweep stopped", () => {
+    const state: CheckpointState = {
+      ...initialCheckpoint("dlp"),
+      watermark: NOW - 10 * 60_000,
+      sweeps: [
+        { from: NOW - 3 * H, to: NOW - 2.5 * H, resume: { pageToken: "p2" } },
+        { from: NOW - H, to: NOW - 0.5 * H, resume: undefined },
+      ],
+    };
+    const plan = planCursor(swept, state, settings([swept]), NOW);
+    const sweeps = plan.resumed.filter((u) => u.kind === "time-window" && u.sweep === true);
+    assert.deepEqual(
+      sweeps.map((u) => u.kind === "time-window" && [u.from, u.resume]),
+      [[NOW - 3 * H, { pageToken: "p2" }]],
+    );
+  });
+});
