@@ -337,7 +337,7 @@ const properties = {
     type: "integer",
     minimum: 0,
     maximum: 86400,
-    default: 300,
+    default: 60,
     description:
       "How far behind the current time each query window ends (time-window feeds: DLP, TTP, audit, message release, archive search, threat intel). Short keeps data fresh; events that arrive later than this are picked up by the late-event sweep (MIMECAST_LATE_HORIZON_SECONDS).",
     "x-group": "Schedule and feeds",

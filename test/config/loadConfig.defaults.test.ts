@@ -20,7 +20,8 @@ describe("loadConfig defaults", () => {
     assert.deepEqual(config.sink, { kind: "local", directory: ".local/sink", tableNames: {} });
     assert.equal(config.ingestion.schedule, "0 */5 * * * *");
     assert.equal(config.ingestion.startTimeMs, NOW - 60 * DAY_MS);
-    assert.equal(config.ingestion.lagMs, 300_000);
+    assert.equal(config.ingestion.lagMs, 60_000, "short: the late-event sweep covers later arrivals");
+    assert.equal(config.ingestion.lateHorizonMs, 7_200_000);
     assert.deepEqual(
       config.ingestion.feeds,
       FEED_IDS.filter((id) => id !== "siem-v1"),
