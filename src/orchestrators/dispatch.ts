@@ -3,6 +3,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import type { IngestCounts } from "../ingest/types";
 import { addCounts, zeroCounts } from "../ingest/types";
 import { madeProgress } from "../planning/checkpoint";
+import { isFinalSweep } from "../planning/sweeps";
 import type { UnitResult, WorkUnit } from "../planning/types";
 import { FUNCTIONS } from "./names";
 
@@ -143,7 +144,7 @@ export function* dispatchUnits(
       });
       if (unit.kind === "time-window") {
         if (digest) context.df.signalEntity(digestEntityId(unit), "add", digest);
-        const swept = unit.sweep === true && result.kind === "completed";
+        const swept = unit.sweep === true && isFinalSweep(unit.sweepStage) && result.kind === "completed";
         const overflowed = unit.collectDigest === true && result.digestOverflow === true;
         if (swept || overflowed) context.df.signalEntity(digestEntityId(unit), "delete");
       }

@@ -1,4 +1,5 @@
 import { addCounts, zeroCounts } from "../ingest/types";
+import { isFinalSweep } from "./sweeps";
 import type { CheckpointState, OpenWindow, TimeRange, UnitResult, WorkUnit } from "./types";
 
 /**
@@ -126,14 +127,18 @@ function recordSweep(
   result: UnitResult,
 ): Pick<CheckpointState, "sweeps" | "lateFound"> {
   const others = (state.sweeps ?? []).filter((w) => w.from !== unit.from || w.to !== unit.to);
+  const lateFound = (state.lateFound ?? 0) + result.counts.ingested;
+  const stage = unit.sweepStage ?? 0;
   if (result.kind === "completed") {
-    return { sweeps: others, lateFound: (state.lateFound ?? 0) + result.counts.ingested };
+    if (isFinalSweep(stage)) return { sweeps: others, lateFound };
+    const next = { from: unit.from, to: unit.to, resume: undefined, stage: stage + 1 };
+    return { sweeps: [...others, next].sort((a, b) => a.from - b.from), lateFound };
   }
   return {
-    sweeps: [...others, { from: unit.from, to: unit.to, resume: result.resume }].sort(
+    sweeps: [...others, { from: unit.from, to: unit.to, resume: result.resume, stage }].sort(
       (a, b) => a.from - b.from,
     ),
-    lateFound: (state.lateFound ?? 0) + result.counts.ingested,
+    lateFound,
   };
 }
 

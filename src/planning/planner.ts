@@ -1,5 +1,6 @@
 import { DAY_MS, formatDay } from "../feeds/time";
 import { initialCheckpoint, mergeRanges } from "./checkpoint";
+import { sweepAges } from "./sweeps";
 import type { CheckpointState, CursorDescriptor, CycleSettings, TimeRange, WorkUnit } from "./types";
 
 /**
@@ -140,15 +141,22 @@ function planTimeWindows(
     resume: w.resume,
     ...(w.collecting === true ? { collectDigest: true } : {}),
   }));
+  const ages = sweepAges(horizon);
   const sweeps: WorkUnit[] = (state.sweeps ?? [])
-    .filter((w) => w.to + horizon <= now)
-    .map((w) => ({
-      ...base,
-      from: w.from,
-      to: w.to,
-      sweep: true,
-      ...(w.resume !== undefined ? { resume: w.resume } : {}),
-    }));
+    .filter((w) => w.to + (ages[w.stage ?? 0] ?? horizon) <= now)
+    .map((w) => {
+      const stage = Math.min(w.stage ?? 0, ages.length - 1);
+      return {
+        ...base,
+        from: w.from,
+        to: w.to,
+        sweep: true,
+        sweepStage: stage,
+        // Every sweep but the last adds what it sent to the digest, for the next one.
+        ...(stage < ages.length - 1 ? { collectDigest: true } : {}),
+        ...(w.resume !== undefined ? { resume: w.resume } : {}),
+      };
+    });
   const chunks = gaps(origin, head, [...state.covered, ...open]).flatMap((gap) => chunk(gap, maxWindow));
   const fresh = (w: TimeRange): WorkUnit => ({
     ...base,

@@ -71,8 +71,10 @@ export type WorkUnit =
       resume?: unknown;
       /** First pass of a recent window: report a digest of what was sent, for the sweep. */
       collectDigest?: boolean;
-      /** The late-event sweep of this window (re-read once, after the late horizon). */
+      /** A late-event sweep of this window (re-read at growing ages up to the late horizon). */
       sweep?: boolean;
+      /** Which sweep (0-based); the last one deletes the window's digest. */
+      sweepStage?: number;
       /** Sweep only: the first pass's digest (filled in by the orchestrator from the digest entity). */
       seen?: string;
     }
@@ -104,6 +106,8 @@ export interface OpenWindow extends TimeRange {
   collecting?: boolean;
   /** A part of the first pass was too busy to digest: the window will not be swept. */
   noSweep?: boolean;
+  /** Sweeps only: the next sweep's stage (index into `sweepAges`). */
+  stage?: number;
 }
 
 export interface ErrorNote {

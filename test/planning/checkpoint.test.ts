@@ -196,12 +196,17 @@ describe("late-event sweep bookkeeping", () => {
       [[T0, T0 + H]],
     );
     assert.equal(state.watermark, T0 + H);
-    const sweep: WorkUnit = { ...window(0, 1), sweep: true };
-    state = recordResult(state, sweep, partial({ pageToken: "p2", skipRecords: 0 }, 1), 2);
+    const sweep = (stage: number): WorkUnit => ({ ...window(0, 1), sweep: true, sweepStage: stage });
+    state = recordResult(state, sweep(0), partial({ pageToken: "p2", skipRecords: 0 }, 1), 2);
     assert.deepEqual(state.sweeps?.[0]?.resume, { pageToken: "p2", skipRecords: 0 });
-    state = recordResult(state, { ...sweep, resume: { pageToken: "p2" } }, completed(2), 3);
-    assert.deepEqual(state.sweeps, []);
-    assert.equal(state.lateFound, 3);
+    assert.equal(state.sweeps?.[0]?.stage, 0, "a partial sweep resumes at the same stage");
+    state = recordResult(state, { ...sweep(0), resume: { pageToken: "p2" } }, completed(2), 3);
+    assert.equal(state.sweeps?.[0]?.stage, 1, "then waits for the next, later sweep");
+    assert.equal(state.sweeps?.[0]?.resume, undefined);
+    state = recordResult(state, sweep(1), completed(0), 4);
+    state = recordResult(state, sweep(2), completed(1), 5);
+    assert.deepEqual(state.sweeps, [], "the last sweep ends it");
+    assert.equal(state.lateFound, 4);
     assert.equal(state.watermark, T0 + H, "a sweep never moves the watermark");
   });
 

@@ -209,20 +209,29 @@ describe("planner: late-event sweep", () => {
     assert.ok(plan.backfill.every((u) => u.kind === "time-window" && u.collectDigest === undefined));
   });
 
-  it("a window is swept once the horizon has passed since its end, not before, resuming where a sweep stopped", () => {
+  it("sweeps a window at 1/12, 1/4 and all of the horizon after its end, not before, resuming where one stopped", () => {
     const state: CheckpointState = {
       ...initialCheckpoint("dlp"),
       watermark: NOW - 10 * 60_000,
       sweeps: [
-        { from: NOW - 3 * H, to: NOW - 2.5 * H, resume: { pageToken: "p2" } },
-        { from: NOW - H, to: NOW - 0.5 * H, resume: undefined },
+        { from: NOW - 3 * H, to: NOW - 2.5 * H, resume: { pageToken: "p2" }, stage: 2 },
+        { from: NOW - H, to: NOW - 0.5 * H, resume: undefined, stage: 2 },
+        { from: NOW - 40 * 60_000, to: NOW - 20 * 60_000, resume: undefined, stage: 1 },
+        { from: NOW - 20 * 60_000, to: NOW - 12 * 60_000, resume: undefined },
+        { from: NOW - 12 * 60_000, to: NOW - 5 * 60_000, resume: undefined },
       ],
     };
     const plan = planCursor(swept, state, settings([swept]), NOW);
     const sweeps = plan.resumed.filter((u) => u.kind === "time-window" && u.sweep === true);
     assert.deepEqual(
-      sweeps.map((u) => u.kind === "time-window" && [u.from, u.resume]),
-      [[NOW - 3 * H, { pageToken: "p2" }]],
+      sweeps.map(
+        (u) => u.kind === "time-window" && [u.from, u.sweepStage, u.collectDigest ?? false, u.resume ?? null],
+      ),
+      [
+        [NOW - 3 * H, 2, false, { pageToken: "p2" }],
+        [NOW - 20 * 60_000, 0, true, null],
+      ],
+      "2.5 h-old final sweep and 12 min-old first sweep are due; 20 min into stage 1 (needs 30) and 5 min into stage 0 (needs 10) are not",
     );
   });
 });
