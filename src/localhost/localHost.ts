@@ -126,6 +126,10 @@ export class LocalHost implements ControlClient {
 
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string> {
     if (!ORCHESTRATORS[name]) return Promise.reject(new Error(`orchestrator "${name}" is not registered`));
+    if (this.running.has(options.instanceId))
+      return Promise.reject(new Error(`instance ${options.instanceId} is still running here`));
+    // A terminated instance's id may be reused: the new instance is not terminated.
+    this.terminations.delete(options.instanceId);
     const now = new Date(this.runtime.clock.now()).toISOString();
     const instance: LocalInstance = {
       instanceId: options.instanceId,
