@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     `\nsummary (${events} events expected in total, ${((performance.now() - started) / 1000).toFixed(0)} s):`,
   );
   printReports(reports, say);
-  const failed = reports.filter((r) => r.violations.length > 0);
+  const failed = reports.filter((r) => r.violations.length > 0 && r.knownIssue === undefined);
   if (profile.name === "full" && only === undefined && !reports.some((r) => r.expected >= 1_000_000))
     failed.push({ name: "coverage" } as RunReport);
   say(failed.length === 0 ? "\nall runs ok" : `\nFAILED: ${failed.map((r) => r.name).join(", ")}`);
