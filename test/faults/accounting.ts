@@ -254,7 +254,11 @@ export function account(input: AccountingInput): Accounting {
   let maxResentPerUnit = 0;
   for (const [unit, resent] of resentByUnit) {
     maxResentPerUnit = Math.max(maxResentPerUnit, resent);
-    const bound = resendBound(unit, index, input.maxSiemUnitFetched);
+    // A SIEM cursor's duplicates are attributed to its first interrupted unit: every interrupted unit
+    // of that cursor may have re-sent its own budget's worth.
+    const sameCursor =
+      unit.unit.kind === "siem-day" ? interrupted.filter((u) => u.unit.key === unit.unit.key).length : 1;
+    const bound = sameCursor * resendBound(unit, index, input.maxSiemUnitFetched);
     if (resent > bound)
       violations.push(
         `interrupted unit ${describeUnit(unit)} re-sent ${resent} rows, above its bound ${bound}`,

@@ -90,8 +90,8 @@ export const PROFILES: Record<Profile["name"], Profile> = {
   full: {
     name: "full",
     kinds: { eventsPerDay: 2_000, days: 2 },
-    // 21 streams × ~2.2 days × 22 000 a day ≈ 1 000 000 events.
-    mixed: { eventsPerDay: 22_000, days: 2 },
+    // 21 streams × ~2.1 days × 23 000 a day ≈ 1 000 000 events.
+    mixed: { eventsPerDay: 23_000, days: 2 },
     kill: { eventsPerDay: 10_000, days: 1 },
     kills: 22,
   },
