@@ -27,6 +27,8 @@ export interface EmbeddedOptions {
   sink?: Sink;
   onStatus?: (instanceId: string, status: unknown) => void;
   onUnit?: LocalHostOptions["onUnit"];
+  /** Caps each ingest activity's time budget (see LocalHostOptions.unitBudgetMs). */
+  unitBudgetMs?: number;
 }
 
 export interface Embedded {
@@ -80,6 +82,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     statePath: join(options.dataDir, "state.json"),
     ...(options.onStatus ? { onStatus: options.onStatus } : {}),
     ...(options.onUnit ? { onUnit: options.onUnit } : {}),
+    ...(options.unitBudgetMs !== undefined ? { unitBudgetMs: options.unitBudgetMs } : {}),
   });
   return {
     sim,

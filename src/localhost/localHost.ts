@@ -23,7 +23,7 @@ import { setSharedRuntime } from "../runtime/runtime";
 import type { ActivityFn } from "./localDurable";
 import { driveOrchestration } from "./localDurable";
 import { FileStateStore } from "./stateStore";
-import type { LocalInstance } from "./stateStore";
+import type { InterruptedUnit, LocalInstance } from "./stateStore";
 
 type Generated = (context: OrchestrationContext) => Generator<unknown, unknown, unknown>;
 
@@ -40,6 +40,11 @@ export interface LocalHostOptions {
   onStatus?: (instanceId: string, status: unknown) => void;
   /** Called after every ingest unit (progress display). */
   onUnit?: (unit: WorkUnit, result: UnitResult) => void;
+  /**
+   * Caps each ingest activity's time budget (the supervisor asks for UNIT_BUDGET_MS). A kill -9 re-sends
+   * at most what one unit sent since its last checkpoint, so a smaller budget bounds that amount.
+   */
+  unitBudgetMs?: number;
 }
 
 /**
@@ -54,17 +59,27 @@ export class LocalHost implements ControlClient {
   private readonly terminations = new Map<string, string>();
   private server: Server | undefined;
   readonly activities: Record<string, ActivityFn>;
+  /** Units the previous process left in flight (killed between starting them and recording them). */
+  readonly interruptedAtStart: readonly InterruptedUnit[];
 
   constructor(private readonly options: LocalHostOptions) {
     this.store = new FileStateStore(options.statePath);
+    this.interruptedAtStart = this.store.takeInterrupted(options.runtime.clock.now());
     setSharedRuntime(options.runtime);
     const context = undefined as never;
     this.activities = {
       [FUNCTIONS.readCycleSettings]: async (input): Promise<unknown> =>
         (await readCycleSettingsActivity(input, context)) as unknown,
       [FUNCTIONS.ingestUnit]: async (input): Promise<unknown> => {
-        const result = (await ingestUnitActivity(input, context)) as UnitResult;
-        options.onUnit?.((input as IngestUnitInput).unit, result);
+        const given = input as IngestUnitInput;
+        const budgetMs = Math.min(given.budgetMs, options.unitBudgetMs ?? given.budgetMs);
+        // Journaled before it starts, cleared by the checkpoint write that records its result.
+        this.store.markInFlight(journalKey(given.unit), {
+          unit: given.unit,
+          startedAt: this.runtime.clock.now(),
+        });
+        const result = (await ingestUnitActivity({ ...given, budgetMs }, context)) as UnitResult;
+        options.onUnit?.(given.unit, result);
         return result;
       },
       [FUNCTIONS.writeHealth]: async (input): Promise<unknown> =>
@@ -74,6 +89,11 @@ export class LocalHost implements ControlClient {
 
   get runtime(): Runtime {
     return this.options.runtime;
+  }
+
+  /** Every unit found interrupted at a start-up of this state file (capped, oldest first). */
+  interruptedUnits(): readonly InterruptedUnit[] {
+    return this.store.snapshot.interrupted ?? [];
   }
 
   /** Restarts instances a previous run left running (after a crash or kill -9). */
@@ -107,6 +127,10 @@ export class LocalHost implements ControlClient {
 
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string> {
     if (!ORCHESTRATORS[name]) return Promise.reject(new Error(`orchestrator "${name}" is not registered`));
+    if (this.running.has(options.instanceId))
+      return Promise.reject(new Error(`instance ${options.instanceId} is still running here`));
+    // A terminated instance's id may be reused: the new instance is not terminated.
+    this.terminations.delete(options.instanceId);
     const now = new Date(this.runtime.clock.now()).toISOString();
     const instance: LocalInstance = {
       instanceId: options.instanceId,
@@ -282,7 +306,9 @@ export class LocalHost implements ControlClient {
       throw new Error(`unknown entity "${name}"`);
     const stored = this.store.entity(id) as CheckpointState | undefined;
     const { state, reply } = applyCheckpointOperation(key, stored, operation, input);
-    if (state !== undefined && state !== stored) this.store.setEntity(id, state);
+    const unit = operation === "record" ? (input as { unit?: WorkUnit } | undefined)?.unit : undefined;
+    if (state !== undefined && state !== stored)
+      this.store.setEntity(id, state, unit ? journalKey(unit) : undefined);
     return reply;
   }
 
@@ -294,6 +320,11 @@ export class LocalHost implements ControlClient {
 /** Durable's entity scheduler id: names are case-insensitive, keys are not. */
 function entityKey(name: string, key: string): string {
   return `@${name.toLowerCase()}@${key}`;
+}
+
+/** One in-flight entry per unit: windows of one cursor run in parallel, other cursors one at a time. */
+export function journalKey(unit: WorkUnit): string {
+  return unit.kind === "time-window" ? `${unit.key}@${unit.from}-${unit.to}` : unit.key;
 }
 
 function toStatus(instance: LocalInstance): DurableOrchestrationStatus {

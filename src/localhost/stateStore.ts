@@ -1,12 +1,35 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
 import { dirname } from "node:path";
+import type { WorkUnit } from "../planning/types";
 
 /** What the local host persists: entity states and orchestration instances. */
 export interface LocalState {
   version: 1;
   entities: Record<string, unknown>;
   instances: Record<string, LocalInstance>;
+  /** Ingest units started and not yet recorded in their checkpoint (journaled before they start). */
+  inFlight?: Record<string, InFlightUnit>;
+  /** Units a previous process left in flight (found at start-up), oldest first, capped. */
+  interrupted?: InterruptedUnit[];
 }
+
+export interface InFlightUnit {
+  unit: WorkUnit;
+  /** Epoch ms (host clock). */
+  startedAt: number;
+}
+
+/**
+ * A unit whose process died between starting it and recording its result: rows it sent after its
+ * resume point are sent again on restart (the same situation as an ambiguous Sentinel call).
+ */
+export interface InterruptedUnit extends InFlightUnit {
+  /** Epoch ms (host clock) of the start-up that found it. */
+  foundAt: number;
+}
+
+/** Interrupted units kept in the state file (oldest dropped first), so it stays small. */
+export const MAX_INTERRUPTED_KEPT = 1000;
 
 export interface LocalInstance {
   instanceId: string;
@@ -58,8 +81,10 @@ export class FileStateStore {
     return this.state.entities[id];
   }
 
-  setEntity(id: string, value: unknown): void {
+  /** Stores an entity state; `settles` names an in-flight unit whose result this records (one write). */
+  setEntity(id: string, value: unknown, settles?: string): void {
     this.state.entities[id] = value;
+    if (settles !== undefined && this.state.inFlight) delete this.state.inFlight[settles];
     this.flush();
   }
 
@@ -67,6 +92,22 @@ export class FileStateStore {
     if (!(id in this.state.entities)) return;
     delete this.state.entities[id];
     this.flush();
+  }
+
+  /** Journals a unit as started, on disk before it runs. */
+  markInFlight(id: string, entry: InFlightUnit): void {
+    this.state.inFlight = { ...this.state.inFlight, [id]: entry };
+    this.flush();
+  }
+
+  /** Moves what a previous process left in flight to `interrupted`; returns those units. */
+  takeInterrupted(foundAt: number): InterruptedUnit[] {
+    const found = Object.values(this.state.inFlight ?? {}).map((entry) => ({ ...entry, foundAt }));
+    if (found.length === 0) return [];
+    this.state.interrupted = [...(this.state.interrupted ?? []), ...found].slice(-MAX_INTERRUPTED_KEPT);
+    this.state.inFlight = {};
+    this.flush();
+    return found;
   }
 
   instance(id: string): LocalInstance | undefined {

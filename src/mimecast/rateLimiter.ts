@@ -169,23 +169,33 @@ export function retryAfterMs(headers: Record<string, unknown>, now: number): num
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
-/** Process-wide registry: one limiter per Mimecast application, whoever asks for it. */
-const limiters = new Map<string, RateLimiter>();
+/**
+ * Process-wide registry: one limiter per Mimecast application and clock, whoever asks for it. The
+ * clock is part of the key because a limiter reads time from the clock it was built with: a second
+ * runtime with its own (simulated) clock in the same process must not inherit pauses measured on
+ * another clock's time line, which it would then wait for forever.
+ */
+let limiters = new WeakMap<Clock, Map<string, RateLimiter>>();
 
 export function rateLimiterForApplication(
   applicationId: string,
   clock: Clock,
   budgets?: Record<string, Budget>,
 ): RateLimiter {
-  let limiter = limiters.get(applicationId);
+  let byApplication = limiters.get(clock);
+  if (!byApplication) {
+    byApplication = new Map();
+    limiters.set(clock, byApplication);
+  }
+  let limiter = byApplication.get(applicationId);
   if (!limiter) {
     limiter = new RateLimiter(clock, budgets);
-    limiters.set(applicationId, limiter);
+    byApplication.set(applicationId, limiter);
   }
   return limiter;
 }
 
 /** Tests only: forget every registered limiter. */
 export function resetRateLimiterRegistry(): void {
-  limiters.clear();
+  limiters = new WeakMap();
 }

@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile, mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../shared/logger";
 import { silentLogger } from "../shared/logger";
@@ -30,6 +30,8 @@ export class LocalSink implements Sink {
   /** Last pending append per file: appends to one file run one after another. */
   private readonly fileQueues = new Map<string, Promise<unknown>>();
   private directoryReady: Promise<unknown> | undefined;
+  /** Files whose end was checked for a torn last line left by a killed process. */
+  private readonly checkedEnds = new Set<string>();
 
   constructor(options: LocalSinkOptions) {
     this.directory = options.directory;
@@ -101,7 +103,11 @@ export class LocalSink implements Sink {
     const write = previous.then(async () => {
       this.directoryReady ??= mkdir(this.directory, { recursive: true });
       await this.directoryReady;
-      await appendFile(file, text, "utf8");
+      // A process killed mid-append leaves a partial last line; without a newline after it, our first
+      // row would be glued to it and lost to every reader.
+      const prefix = this.checkedEnds.has(file) ? "" : await tornLineFix(file);
+      await appendFile(file, prefix + text, "utf8");
+      this.checkedEnds.add(file);
     });
     // The queue must continue after a failed write; the failure is reported below, not here.
     this.fileQueues.set(
@@ -137,4 +143,24 @@ function contiguousRanges(sortedIndexes: readonly number[]): { firstIndex: numbe
     else ranges.push({ firstIndex: index, count: 1 });
   }
   return ranges;
+}
+
+/** "\n" when the file exists and does not end with one (a torn last line), else "". */
+async function tornLineFix(file: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return "";
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a ? "" : "\n";
+  } finally {
+    await handle.close();
+  }
 }

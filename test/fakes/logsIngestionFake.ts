@@ -63,6 +63,10 @@ export interface LogsIngestionFakeOptions {
   ruleId: string;
   /** When set, any other bearer token gets a 401. */
   expectedToken?: string;
+  /** Called with every stored request's records (e.g. to keep only EventIds). */
+  onAccepted?: (stream: string, records: readonly SentinelRow[]) => void;
+  /** False: do not keep records in `accepted` (long runs with `onAccepted`). Default true. */
+  keepRows?: boolean;
 }
 
 export interface LogsIngestionFake {
@@ -192,9 +196,12 @@ export function createLogsIngestionFake(options: LogsIngestionFakeOptions): Logs
       }
     }
     log.oversizeFields = oversizeFields(records);
-    const stored = accepted.get(stream.streamName) ?? [];
-    stored.push(...records);
-    accepted.set(stream.streamName, stored);
+    if (options.keepRows !== false) {
+      const stored = accepted.get(stream.streamName) ?? [];
+      stored.push(...records);
+      accepted.set(stream.streamName, stored);
+    }
+    options.onAccepted?.(stream.streamName, records);
     if (fault?.kind === "timeout-after-receive") {
       log.fault = "timeout-after-receive";
       return "timeout";

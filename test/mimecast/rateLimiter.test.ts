@@ -77,6 +77,19 @@ describe("RateLimiter", () => {
     resetRateLimiterRegistry();
   });
 
+  it("gives a runtime with another clock its own limiter, so it never waits on a pause from another time line", () => {
+    resetRateLimiterRegistry();
+    const first = new FakeClock(T0);
+    const limiter = rateLimiterForApplication("oauth2:client-a", first);
+    limiter.observe("audit", 429, { "x-ratelimit-reset": "20000" });
+    // A second in-process run (a new simulated clock, hours later): the first clock never moves again.
+    const second = new FakeClock(T0 + 3_600_000);
+    const other = rateLimiterForApplication("oauth2:client-a", second);
+    assert.notEqual(other, limiter);
+    assert.equal(other.acquire("audit").kind, "ready");
+    resetRateLimiterRegistry();
+  });
+
   it("parses Retry-After as an HTTP date too", () => {
     assert.equal(retryAfterMs({ "retry-after": new Date(T0 + 5000).toUTCString() }, T0), 5000);
     assert.equal(retryAfterMs({}, T0), undefined);

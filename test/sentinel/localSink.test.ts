@@ -101,6 +101,30 @@ describe("LocalSink", () => {
     });
   });
 
+  it("ends a torn last line left by a killed process before appending, so no new row is glued to it", async () => {
+    await withTempDir(async (dir) => {
+      const first = new LocalSink({ directory: dir });
+      const rows = makeRows(3);
+      await first.upload(TEST_STREAM, rows.slice(0, 1));
+      const file = first.fileFor(TEST_STREAM);
+      // What kill -9 between two write calls of one append leaves behind.
+      await writeFile(file, `${await readFile(file, "utf8")}{"TimeGenerated":"2026-01-15T12:`, { flag: "w" });
+
+      const restarted = new LocalSink({ directory: dir });
+      await restarted.upload(TEST_STREAM, rows.slice(1, 2));
+      await restarted.upload(TEST_STREAM, rows.slice(2, 3));
+
+      const lines = (await readFile(file, "utf8")).split("\n");
+      assert.deepEqual(lines, [
+        JSON.stringify(rows[0]),
+        '{"TimeGenerated":"2026-01-15T12:',
+        JSON.stringify(rows[1]),
+        JSON.stringify(rows[2]),
+        "",
+      ]);
+    });
+  });
+
   it("writes nothing after an abort and reports the rows as not sent", async () => {
     await withTempDir(async (dir) => {
       const sink = new LocalSink({ directory: dir });

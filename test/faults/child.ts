@@ -1,0 +1,67 @@
+/**
+ * The local host as a process the fault suite can kill -9 (see harness.ts runKills): the embedded
+ * simulator and local NDJSON sink, state in the data directory. Configured by FAULTS_CHILD (JSON).
+ * A restarted child resumes the simulated time where the state file left it, so time never goes back.
+ */
+import { appendFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../../src/orchestrators/names";
+import { silentLogger } from "../../src/shared/logger";
+import { manualClock, realClock } from "../../simulator/index";
+import { startEmbedded } from "../../scripts/local/embedded";
+import { readState } from "./accounting";
+import type { ChildConfig } from "./harness";
+import { latestTime } from "./harness";
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env["FAULTS_CHILD"] ?? "") as ChildConfig;
+  const statePath = join(config.dataDir, "state.json");
+  const resumeAt = Math.max(
+    config.simStart,
+    existsSync(statePath) ? latestTime(readState(config.dataDir)) : 0,
+  );
+  const simClock = config.clock === "manual" ? manualClock(resumeAt) : realClock();
+  simClock.set(resumeAt);
+  const unitLog = join(config.dataDir, "units.ndjson");
+  const embedded = await startEmbedded({
+    dataDir: config.dataDir,
+    seed: config.seed,
+    simClock,
+    simulator: { eventsPerDay: config.eventsPerDay, startOfData: config.startOfData },
+    settings: {
+      MIMECAST_START_DATE: new Date(config.startMs).toISOString(),
+      MIMECAST_LOG_LEVEL: "error",
+    },
+    logger: silentLogger,
+    ...(config.unitBudgetMs !== undefined ? { unitBudgetMs: config.unitBudgetMs } : {}),
+    onUnit: (unit, result) =>
+      appendFileSync(
+        unitLog,
+        `${JSON.stringify({ kind: unit.kind, key: unit.key, fetched: result.counts.fetched })}\n`,
+      ),
+  });
+  const { host } = embedded;
+  const status = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
+  const running = String(status?.runtimeStatus) === "Running";
+  if (config.restartSupervisor || !running) {
+    if (running) await host.terminate(SUPERVISOR_INSTANCE_ID, "fault suite: new run");
+    await host.startNew(FUNCTIONS.supervisor, {
+      instanceId: SUPERVISOR_INSTANCE_ID,
+      input: { cycle: 0, maxCycles: config.maxCycles },
+    });
+  } else {
+    host.resumeInterrupted();
+  }
+  await host.idle();
+  const final = await host.getStatus(SUPERVISOR_INSTANCE_ID);
+  await embedded.close();
+  if (String(final.runtimeStatus) !== "Completed") {
+    process.stderr.write(`supervisor ${String(final.runtimeStatus)}: ${String(final.output)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

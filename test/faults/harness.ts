@@ -1,0 +1,401 @@
+/**
+ * The fault-injection harness: runs the local host (the real supervisor, activities and checkpoint
+ * reducers) against the Mimecast simulator, injects faults, and accounts for every event (see
+ * accounting.ts). In-process runs use a manual simulator clock and either the local NDJSON sink or a
+ * real LogsIngestionSink over the Logs Ingestion fake; kill -9 runs drive `child.ts` as a process.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, existsSync, openSync, closeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import type { HttpClient } from "@azure/core-rest-pipeline";
+import { FEEDS } from "../../src/feeds";
+import { allTableStreams } from "../../src/ingest/streams";
+import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../../src/orchestrators/names";
+import { silentLogger } from "../../src/shared/logger";
+import { Rng } from "../../simulator/core/random";
+import type { FaultRule, Simulator, SimulatorOptions } from "../../simulator/index";
+import { manualClock, startSimulator } from "../../simulator/index";
+import { startEmbedded } from "../../scripts/local/embedded";
+import { createLogsIngestionFake } from "../fakes/logsIngestionFake";
+import type { LogsIngestionFake, LogsIngestionFault } from "../fakes/logsIngestionFake";
+import { sinkFor } from "../sentinel/helpers";
+import type { Accounting } from "./accounting";
+import { Ledger, account, readState } from "./accounting";
+
+/** The simulated "now" every run starts at. */
+export const SIM_NOW = Date.parse("2024-11-18T04:07:00Z");
+const DAY_MS = 86_400_000;
+/** FAULTS_DEBUG=1 prints every unit and status of in-process runs to stderr. */
+const DEBUG = process.env["FAULTS_DEBUG"] !== undefined;
+const debug = (line: string): void => void process.stderr.write(`  [faults] ${line}\n`);
+/** Fixed, so a restarted child and the parent's ground truth see the same universe. */
+export const START_OF_DATA = SIM_NOW - 90 * DAY_MS;
+
+export interface Volume {
+  /** Events per day per feed (per SIEM type). */
+  eventsPerDay: number;
+  /** History backfilled: MIMECAST_START_DATE = now - days. */
+  days: number;
+}
+
+export interface RunReport extends Accounting {
+  name: string;
+  seconds: number;
+  kills: number;
+  /** Faults the simulator / fake actually injected. */
+  injected: number;
+  knownIssue?: string;
+}
+
+/** Mimecast faults, as simulator rules, armed for the faulty cycles of a run. */
+export type MimecastFaults = (sim: Simulator, rng: Rng) => FaultRule[];
+/** Sentinel faults, as fake faults (matches may draw from the seeded rng). */
+export type SentinelFaults = (rng: Rng) => LogsIngestionFault[];
+
+export interface InProcessScenario {
+  name: string;
+  seed: number;
+  volume: Volume;
+  mimecast?: MimecastFaults;
+  sentinel?: SentinelFaults;
+  /** Expire every OAuth token after each this-many units (token expiry mid-run). */
+  expireTokensEvery?: number;
+  /** Cycles with faults armed, then clean cycles so every cursor converges. */
+  faultyCycles: number;
+  cleanCycles: number;
+  settings?: Record<string, string>;
+  /** A known, documented problem: violations are reported but do not fail the suite. */
+  knownIssue?: string;
+}
+
+const simOptions = (volume: Volume): Partial<SimulatorOptions> => ({
+  eventsPerDay: volume.eventsPerDay,
+  startOfData: START_OF_DATA,
+});
+
+const baseSettings = (volume: Volume): Record<string, string> => ({
+  MIMECAST_START_DATE: new Date(SIM_NOW - volume.days * DAY_MS).toISOString(),
+  MIMECAST_LOG_LEVEL: "error",
+  // Short, so `slow` faults (1.5 s) time out without long waits; the floor the settings allow.
+  MIMECAST_HTTP_TIMEOUT_MS: "1000",
+});
+
+/** Runs the local host in-process through faulty then clean cycles, and accounts for every event. */
+export async function runInProcess(scenario: InProcessScenario): Promise<RunReport> {
+  const started = performance.now();
+  const dataDir = mkdtempSync(join(tmpdir(), "faults-"));
+  const rng = new Rng(scenario.seed);
+  const ledger = new Ledger();
+  const ambiguousIds = new Set<string>();
+  let fake: LogsIngestionFake | undefined;
+  let sinkOption = {};
+  if (scenario.sentinel) {
+    fake = createLogsIngestionFake({
+      streams: allTableStreams(FEEDS).map((t) => t.stream),
+      ruleId: "dcr-0123456789abcdef0123456789abcdef",
+      keepRows: false,
+      onAccepted: (stream, records) => {
+        const table = stream.replace(/^Custom-/, "");
+        for (const record of records) ledger.add(table, record["EventId"]);
+      },
+    });
+    const { sink } = sinkFor(fake, {
+      chunkTimeoutMs: 30_000,
+      clientOptions: { httpClient: recordAmbiguous(fake.httpClient, ambiguousIds) },
+    });
+    sinkOption = { sink };
+  }
+  let units = 0;
+  const rules: { hits: number }[] = [];
+  let malformed: string[] = [];
+  let armed = true;
+  const embedded = await startEmbedded({
+    dataDir,
+    seed: scenario.seed,
+    simClock: manualClock(SIM_NOW),
+    simulator: simOptions(scenario.volume),
+    settings: { ...baseSettings(scenario.volume), ...scenario.settings },
+    logger: silentLogger,
+    ...sinkOption,
+    onUnit: (unit, result) => {
+      units += 1;
+      if (DEBUG)
+        debug(
+          `${unit.key} ${result.kind} ${result.counts.fetched} ${"reason" in result ? result.reason : ""}`,
+        );
+      if (armed && scenario.expireTokensEvery && units % scenario.expireTokensEvery === 0) {
+        embedded.sim.expireAllTokens();
+      }
+    },
+    onStatus: (_id, status) => {
+      const cycle = (status as { cycle?: number; phase?: string }).cycle ?? 0;
+      if (DEBUG) debug(JSON.stringify(status).slice(0, 200));
+      if (armed && cycle >= scenario.faultyCycles) disarm();
+    },
+  });
+  const { sim, host } = embedded;
+  const sentinelFaults = scenario.sentinel?.(rng) ?? [];
+  const disarm = (): void => {
+    armed = false;
+    malformed = sim.faults.malformedLines().map((m) => m.originalLine);
+    sim.faults.clear();
+  };
+  for (const rule of scenario.mimecast?.(sim, rng) ?? []) rules.push(sim.faults.inject(rule));
+  // Sentinel faults only match while armed (the fake's reset() would also drop its records).
+  for (const fault of sentinelFaults)
+    fake?.inject({ ...fault, match: (request) => armed && (fault.match?.(request) ?? true) });
+  const fakeFaultsBefore = (): number => fake?.requests.filter((r) => r.fault !== undefined).length ?? 0;
+
+  try {
+    await host.startNew(FUNCTIONS.supervisor, {
+      instanceId: SUPERVISOR_INSTANCE_ID,
+      input: { cycle: 0, maxCycles: scenario.faultyCycles + scenario.cleanCycles },
+    });
+    await host.idle();
+    const status = await host.getStatus(SUPERVISOR_INSTANCE_ID);
+    if (armed) disarm();
+    if (String(status.runtimeStatus) !== "Completed")
+      throw new Error(`supervisor ${String(status.runtimeStatus)}: ${String(status.output)}`);
+    await host.stop();
+    if (!fake) await ledger.readLocalTables(join(dataDir, "tables"));
+    const accounting = account({
+      sim,
+      startMs: SIM_NOW - scenario.volume.days * DAY_MS,
+      endMs: sim.clock.now(),
+      state: readState(dataDir),
+      ledger,
+      ambiguousIds,
+      malformedOriginals: malformed,
+    });
+    return {
+      name: scenario.name,
+      seconds: (performance.now() - started) / 1000,
+      kills: 0,
+      ...(scenario.knownIssue !== undefined ? { knownIssue: scenario.knownIssue } : {}),
+      injected: rules.reduce((n, r) => n + r.hits, 0) + fakeFaultsBefore(),
+      ...accounting,
+    };
+  } finally {
+    await embedded.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The fake's "timeout after the service stored the records": remember those rows' EventIds. */
+function recordAmbiguous(inner: HttpClient, ids: Set<string>): HttpClient {
+  return {
+    async sendRequest(request) {
+      try {
+        return await inner.sendRequest(request);
+      } catch (error) {
+        if (error instanceof Error && /stored the records/.test(error.message)) {
+          const body = request.body;
+          if (Buffer.isBuffer(body) || body instanceof Uint8Array) {
+            const rows = JSON.parse(gunzipSync(body).toString("utf8")) as { EventId?: unknown }[];
+            for (const row of rows) if (typeof row.EventId === "string") ids.add(row.EventId);
+          }
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+// ---- kill -9 runs -------------------------------------------------------------------------------
+
+export interface KillScenario {
+  name: string;
+  seed: number;
+  volume: Volume;
+  kills: number;
+  /** Random kill delay after each spawn, in [min, max] ms of real time. */
+  killAfterMs: [number, number];
+  /** Caps each unit's budget in the killed children (bounds what one kill re-sends). */
+  unitBudgetMs: number;
+}
+
+/** What the parent tells child.ts (as JSON in FAULTS_CHILD). */
+export interface ChildConfig {
+  dataDir: string;
+  seed: number;
+  eventsPerDay: number;
+  startMs: number;
+  simStart: number;
+  startOfData: number;
+  clock: "real" | "manual";
+  maxCycles: number;
+  /** Start a new supervisor (first run, final run) instead of resuming the interrupted one. */
+  restartSupervisor: boolean;
+  unitBudgetMs?: number;
+}
+
+const CHILD = join(__dirname, "child.js");
+
+function spawnChild(config: ChildConfig): { exited: Promise<number | null>; kill(): void } {
+  const log = openSync(join(config.dataDir, "child.log"), "a");
+  const child = spawn(process.execPath, [CHILD], {
+    env: { ...process.env, FAULTS_CHILD: JSON.stringify(config) },
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { exited, kill: () => child.kill("SIGKILL") };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Spawns the local host as a child process and kill -9s it at seeded random points, restarting it
+ * each time (it resumes from its state file); then a final child runs clean cycles to the end.
+ */
+export async function runKills(scenario: KillScenario): Promise<RunReport> {
+  const started = performance.now();
+  const dataDir = mkdtempSync(join(tmpdir(), "faults-kill-"));
+  const rng = new Rng(scenario.seed);
+  const startMs = SIM_NOW - scenario.volume.days * DAY_MS;
+  const base = {
+    dataDir,
+    seed: scenario.seed,
+    eventsPerDay: scenario.volume.eventsPerDay,
+    startMs,
+    simStart: SIM_NOW,
+    startOfData: START_OF_DATA,
+  };
+  let kills = 0;
+  try {
+    for (let i = 0; i < scenario.kills; i += 1) {
+      const child = spawnChild({
+        ...base,
+        clock: "real",
+        maxCycles: 1_000_000,
+        restartSupervisor: i === 0,
+        unitBudgetMs: scenario.unitBudgetMs,
+      });
+      const [min, max] = scenario.killAfterMs;
+      const delay = min + Math.floor(rng.next() * (max - min));
+      const early = await Promise.race([child.exited.then(() => true), sleep(delay).then(() => false)]);
+      if (early) throw new Error(`child exited before kill ${i + 1}: see ${join(dataDir, "child.log")}`);
+      child.kill();
+      await child.exited;
+      kills += 1;
+    }
+    const final = spawnChild({ ...base, clock: "manual", maxCycles: 3, restartSupervisor: true });
+    const code = await final.exited;
+    if (code !== 0)
+      throw new Error(
+        `final run exited ${code}: ${readFileSync(join(dataDir, "child.log"), "utf8").slice(-2000)}`,
+      );
+
+    const state = readState(dataDir);
+    const ledger = new Ledger();
+    await ledger.readLocalTables(join(dataDir, "tables"));
+    const truth = await startSimulator({
+      seed: scenario.seed,
+      clock: manualClock(SIM_NOW),
+      ...simOptions(scenario.volume),
+    });
+    try {
+      const accounting = account({
+        sim: truth,
+        startMs,
+        endMs: latestTime(state),
+        state,
+        ledger,
+        maxSiemUnitFetched: maxSiemFetched(dataDir),
+      });
+      if (kills < scenario.kills) accounting.violations.push(`only ${kills} kills`);
+      return {
+        name: scenario.name,
+        seconds: (performance.now() - started) / 1000,
+        kills,
+        injected: kills,
+        ...accounting,
+      };
+    } finally {
+      await truth.close();
+    }
+  } finally {
+    if (process.env["FAULTS_KEEP"] === undefined) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The latest instant a state file mentions (instances and checkpoints use the host's clock). */
+export function latestTime(state: ReturnType<typeof readState>): number {
+  let latest = 0;
+  for (const instance of Object.values(state.instances))
+    latest = Math.max(latest, Date.parse(instance.lastUpdatedTime));
+  for (const entity of Object.values(state.entities)) {
+    const at = (entity as { lastRun?: { at?: number } }).lastRun?.at;
+    if (typeof at === "number") latest = Math.max(latest, at);
+  }
+  return latest;
+}
+
+/** The most records one SIEM unit fetched, from the children's unit log. */
+function maxSiemFetched(dataDir: string): number {
+  const file = join(dataDir, "units.ndjson");
+  if (!existsSync(file)) return 0;
+  let max = 0;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    try {
+      const entry = JSON.parse(line) as { kind?: string; fetched?: number };
+      if (entry.kind === "siem-day") max = Math.max(max, entry.fetched ?? 0);
+    } catch {
+      // a torn last line
+    }
+  }
+  return max;
+}
+
+// ---- printing -----------------------------------------------------------------------------------
+
+export function printReports(reports: readonly RunReport[], write: (line: string) => void): void {
+  const header = [
+    "run",
+    "expected",
+    "ingested",
+    "missing",
+    "late",
+    "duplicated",
+    "ambiguous",
+    "crash-resent",
+    "dead-lettered",
+    "malformed",
+    "injected",
+    "kills",
+    "interrupted",
+    "max/unit",
+    "s",
+    "result",
+  ];
+  const rows = reports.map((r) => [
+    r.name,
+    r.expected,
+    r.ingested,
+    r.missing,
+    r.lateMissed,
+    r.duplicated,
+    r.ambiguous,
+    r.crashResent,
+    r.deadLettered,
+    r.injectedMalformed,
+    r.injected,
+    r.kills,
+    r.interrupted,
+    r.maxResentPerUnit,
+    r.seconds.toFixed(1),
+    r.violations.length === 0 ? "ok" : r.knownIssue !== undefined ? "KNOWN" : "FAIL",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells: readonly unknown[]): string =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join("  ");
+  write(line(header));
+  for (const row of rows) write(line(row));
+  for (const r of reports) {
+    if (r.knownIssue !== undefined && r.violations.length > 0)
+      write(`  ${r.name}: known issue: ${r.knownIssue}`);
+    for (const v of r.violations) write(`  ${r.name}: ${v}`);
+  }
+}
