@@ -1,3 +1,4 @@
+import { SETTINGS_SCHEMA } from "../../src/config";
 /**
  * Exactly-once accounting of a fault run: what the simulator's ground truth says the covered range
  * holds, against the EventIds that landed in the sink. Duplicates are explained (rows of an ambiguous
@@ -82,6 +83,10 @@ interface Meta {
   late: boolean;
 }
 
+/** The lag a run uses unless it sets MIMECAST_LAG_SECONDS (late events beyond it await a sweep). */
+const DEFAULT_LAG_MS =
+  Number((SETTINGS_SCHEMA.properties.MIMECAST_LAG_SECONDS as { default: number }).default) * 1000;
+
 export interface Accounting {
   expected: number;
   /** Rows in the data tables (duplicates included). */
@@ -127,7 +132,7 @@ export interface AccountingInput {
   malformedOriginals?: readonly string[];
   /** Largest number of records one SIEM unit fetched in the run (bounds what a kill re-sends). */
   maxSiemUnitFetched?: number;
-  /** MIMECAST_LAG_SECONDS of the run, in ms (default 300 s). */
+  /** MIMECAST_LAG_SECONDS of the run, in ms (default: the setting's default). */
   lagMs?: number;
 }
 
@@ -151,7 +156,7 @@ export function account(input: AccountingInput): Accounting {
   const lostToMalformed = new Set<string>();
   const index = new Map<string, Meta>();
   const dayStart = Math.floor(input.startMs / DAY_MS) * DAY_MS;
-  const lagMs = input.lagMs ?? 300_000;
+  const lagMs = input.lagMs ?? DEFAULT_LAG_MS;
 
   for (const feedId of COVERED_FEEDS) {
     const feed = feedById(feedId)!;
