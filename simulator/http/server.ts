@@ -266,9 +266,17 @@ export class SimulatorServer {
       if (this.sim.options.rateLimit && !this.sim.options.rateLimit.headersOnlyOn429) extraHeaders = headers;
     }
 
-    const pageKey = `${app.id}\u0000${endpoint.path}`;
+    // A replayed page belongs to the same query (same filter or type list), as when Mimecast serves a
+    // page twice; replaying another query's page would be a different fault.
+    const pageKey = `${app.id}\u0000${endpoint.path}\u0000${queryIdentity(request)}`;
     const previous = this.previousPages.get(pageKey);
-    if (route.paged && previous && this.sim.faults.take(["duplicate-page"], faultRequest)) {
+    // Only a request for a *next* page can be answered with the page before it.
+    if (
+      route.paged &&
+      previous &&
+      hasPageToken(request) &&
+      this.sim.faults.take(["duplicate-page"], faultRequest)
+    ) {
       noteFault("duplicate-page");
       return { response: previous, extraHeaders };
     }
@@ -365,4 +373,21 @@ function closeServer(server: http.Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/** What names a paged query apart from its position: query string and body without page tokens. */
+function queryIdentity(request: { query: URLSearchParams; body: unknown }): string {
+  const query = [...request.query.entries()]
+    .filter(([name]) => name !== "nextPage" && name !== "pageToken")
+    .sort(([a], [b]) => a.localeCompare(b));
+  const body = JSON.stringify(request.body ?? null, (key, value: unknown) =>
+    key === "pagination" ? undefined : value,
+  );
+  return JSON.stringify([query, body]);
+}
+
+function hasPageToken(request: { query: URLSearchParams; body: unknown }): boolean {
+  if (request.query.get("nextPage")) return true;
+  const body = request.body as { meta?: { pagination?: { pageToken?: unknown } } } | undefined;
+  return typeof body?.meta?.pagination?.pageToken === "string";
 }

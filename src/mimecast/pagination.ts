@@ -1,7 +1,7 @@
 import type { MimecastClient } from "./client";
 import type { JsonEndpoint, SiemBatchKind } from "./endpoints";
 import { SIEM_BATCH_FAMILY, SIEM_BATCH_MAX_PAGE_SIZE, SIEM_BATCH_PATH } from "./endpoints";
-import { MimecastBadResponseError } from "./errors";
+import { MimecastBadResponseError, MimecastTransientError } from "./errors";
 import type { JsonEnvelope } from "./responses";
 import { isRecord } from "./responses";
 
@@ -42,6 +42,7 @@ export async function* paginateJson<T = Record<string, unknown>>(
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
   const seenTokens = new Set<string>();
   let token = options.pageToken;
+  let replays = 0;
   for (let pageNumber = 1; pageNumber <= maxPages; pageNumber += 1) {
     const body = {
       meta: { pagination: { pageSize, ...(token ? { pageToken: token } : {}) } },
@@ -51,6 +52,13 @@ export async function* paginateJson<T = Record<string, unknown>>(
     const records = extractRecords<T>(endpoint, envelope);
     const next = envelope.meta?.pagination?.next;
     const nextToken = typeof next === "string" && next.length > 0 ? next : undefined;
+    if (token !== undefined && nextToken === token && replays < MAX_PAGE_REPLAYS) {
+      // The previous page again (its "next" is the token we just sent): ask once more rather than
+      // ingest its records twice.
+      replays += 1;
+      pageNumber -= 1;
+      continue;
+    }
     if (nextToken !== undefined) {
       if (nextToken === token || seenTokens.has(nextToken)) {
         throw new MimecastBadResponseError(
@@ -78,6 +86,9 @@ export async function* paginateJson<T = Record<string, unknown>>(
     200,
   );
 }
+
+/** How often one request may come back as the previous page before that is an error. */
+export const MAX_PAGE_REPLAYS = 3;
 
 export function extractRecords<T>(endpoint: JsonEndpoint, envelope: JsonEnvelope): T[] {
   const data = envelope.data;
@@ -136,6 +147,24 @@ const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 /** One call to `GET /siem/v1/batch/events/{cg|ci}`. */
 export async function listSiemBatch(client: MimecastClient, query: SiemBatchQuery): Promise<SiemBatchPage> {
+  for (let replays = 0; ; replays += 1) {
+    const page = await listSiemBatchOnce(client, query);
+    // A listing whose @nextPage is the cursor we sent, with files, is the previous page served again:
+    // its files are already in. Ask again (bounded) instead of ingesting them twice.
+    const replayed =
+      query.nextPage !== undefined && page.nextPage === query.nextPage && page.files.length > 0;
+    if (!replayed) return page;
+    if (replays >= MAX_PAGE_REPLAYS) {
+      throw new MimecastTransientError(
+        `${SIEM_BATCH_PATH[query.kind]} kept serving the previous listing page; will retry later`,
+        SIEM_BATCH_PATH[query.kind],
+        200,
+      );
+    }
+  }
+}
+
+async function listSiemBatchOnce(client: MimecastClient, query: SiemBatchQuery): Promise<SiemBatchPage> {
   const path = SIEM_BATCH_PATH[query.kind];
   if (!DAY_PATTERN.test(query.from) || (query.to !== undefined && !DAY_PATTERN.test(query.to))) {
     throw new MimecastBadResponseError(
