@@ -6,7 +6,7 @@ import { paginateJson } from "../mimecast/pagination";
 import type { SegmentItem } from "./segment";
 import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
-import { encodeDigest, hashEventId, MAX_DIGEST_ENTRIES } from "./digest";
+import { decodeDigest, encodeDigest, hashEventId, MAX_DIGEST_ENTRIES } from "./digest";
 import type { IngestCounts, UnitOutcome } from "./types";
 import { addCounts, zeroCounts } from "./types";
 
@@ -23,6 +23,12 @@ export interface JsonWindowResume {
    * that changed before we resumed in it (only a page read without a token can change).
    */
   anchor?: string;
+  /**
+   * Digest of the identities (EventId hashes) of that page's records already handled. When present,
+   * resuming skips exactly those records even if the page shifted (late events land in pages already
+   * read): nothing sent twice, nothing skipped. `skipRecords`/`anchor` remain for older resume points.
+   */
+  handled?: string;
 }
 
 export const WINDOW_START: JsonWindowResume = { skipRecords: 0, deadLetteredThrough: 0 };
@@ -81,7 +87,12 @@ async function ingestPages(
       }));
       const handled = Math.max(resume.skipRecords, resume.deadLetteredThrough);
       const current = handled > 0 ? anchorAt(items, handled) : undefined;
-      if (handled > 0 && (current === undefined || current !== resume.anchor)) {
+      let pageSeen: ReadonlySet<number> | undefined;
+      if (resume.handled !== undefined) {
+        // Resume by identity: whatever moved on the page, send exactly what was not handled yet.
+        pageSeen = decodeDigest(resume.handled);
+        resume = { skipRecords: 0, deadLetteredThrough: 0 };
+      } else if (handled > 0 && (current === undefined || current !== resume.anchor)) {
         // The page changed since we stopped inside it: send all of it again rather than skip records
         // (or dead-letters) we never sent. Re-sent rows carry their EventId; nothing is lost.
         counts = addCounts(counts, { ...zeroCounts(), resent: resume.skipRecords });
@@ -95,7 +106,11 @@ async function ingestPages(
       // A sweep re-reads the window and sends only what the first pass did not see. Items keep their
       // positions, so resume points and anchors are those of the full page.
       const seen = job.seen;
-      const toSend = seen ? items.filter((item) => !seen.has(itemIdentity(item))) : items;
+      const skip = (item: SegmentItem): boolean => {
+        const id = itemIdentity(item);
+        return (seen?.has(id) ?? false) || (pageSeen?.has(id) ?? false);
+      };
+      const toSend = seen || pageSeen ? items.filter((item) => !skip(item)) : items;
       const result = await uploadUnitSegment(job, feed.id, toSend, {
         safeThrough: resume.skipRecords,
         deadLetteredThrough: resume.deadLetteredThrough,
@@ -118,6 +133,17 @@ async function ingestPages(
         const reached = Math.max(resume.skipRecords, resume.deadLetteredThrough);
         const anchor = reached > 0 ? anchorAt(items, reached) : undefined;
         if (anchor !== undefined) resume.anchor = anchor;
+        const { safeThrough, deadLetteredThrough } = result.progress;
+        const handledNow = items
+          .filter(
+            (item) =>
+              (item.position < safeThrough && !(pageSeen?.has(itemIdentity(item)) ?? false)) ||
+              (item.mapped.kind !== "row" && item.position < deadLetteredThrough),
+          )
+          .map(itemIdentity);
+        if (reached > 0 || pageSeen !== undefined) {
+          resume.handled = encodeDigest([...(pageSeen ?? []), ...handledNow]);
+        }
         const reason = `Sentinel did not accept ${stream.streamName} rows: ${result.failure.message}`;
         return result.failure.retryable
           ? { kind: "partial", counts, resume, reason }

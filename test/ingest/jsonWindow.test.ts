@@ -381,7 +381,7 @@ describe("ingestJsonWindow: resuming inside a page", () => {
     assertExactly(rowsIn(w, auditFeed), truth(w, auditFeed, RECENT).ids);
   });
 
-  it("sends a page again when it changed under the resume point: counted in `resent`, nothing lost", async () => {
+  it("resumes by identity when the page changed under the resume point: nothing lost, nothing twice", async () => {
     const w = await open([auditFeed], lively);
     const first = await stopInsideFirstPage(w);
     const sentBefore = new Set(rowsIn(w, auditFeed));
@@ -389,8 +389,9 @@ describe("ingestJsonWindow: resuming inside a page", () => {
     const later = NOW + 2 * HOUR;
     assert.ok(truth(w, auditFeed, RECENT, later).ids.length > truth(w, auditFeed, RECENT).ids.length);
     const rest = await runToCompletion(first.resume, unit(w, auditFeed, { window: RECENT }));
-    assert.equal(rest.counts.resent, 3);
-    assertExactly(rowsIn(w, auditFeed), truth(w, auditFeed, RECENT, later).ids, sentBefore);
+    assert.equal(rest.counts.resent, 0, "the handled digest says exactly what was sent");
+    assert.ok(sentBefore.size > 0);
+    assertExactly(rowsIn(w, auditFeed), truth(w, auditFeed, RECENT, later).ids);
   });
 
   it("also re-checks a page of which only the dead-letters were stored: a new malformed record on it is not skipped", async () => {
@@ -429,11 +430,15 @@ describe("ingestJsonWindow: resuming inside a page", () => {
     w.sim.clock.advance(2 * HOUR);
     const rest = await runToCompletion(first.resume, unit(w, strict, { window: RECENT }));
     assert.equal(rest.counts.resent, 0, "no row of the page had been sent");
-    assert.ok(rest.counts.deadLettered >= 2, "the page's dead-letters are handled again");
     const deadIds = w.fake
       .acceptedRows(DEAD_LETTER_STREAM.streamName)
       .map((row) => String((JSON.parse(String(row["RawData"])) as LogRecord)["id"]));
     assert.ok(deadIds.includes(String(late["id"])), "the new malformed record is dead-lettered");
+    assert.equal(
+      deadIds.filter((id) => id === badIds[0]).length,
+      1,
+      "the stored dead-letter is not stored twice",
+    );
     const rejected = new Set(badIds.map((id) => `audit:${id}`));
     assertExactly(
       rowsIn(w, auditFeed),
