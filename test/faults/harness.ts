@@ -98,6 +98,12 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
       keepRows: false,
       onAccepted: (stream, records) => {
         const table = stream.replace(/^Custom-/, "");
+        const watch = process.env["FAULTS_WATCH"];
+        if (watch !== undefined && records.some((r) => String(r["EventTime"]).startsWith(watch))) {
+          debug(
+            `WATCH accepted ${stream} ${records.length} rows ${String(records[0]?.["EventTime"])}..${String(records[records.length - 1]?.["EventTime"])}`,
+          );
+        }
         for (const record of records) ledger.add(table, record["EventId"]);
       },
     });
@@ -123,7 +129,7 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
       units += 1;
       if (DEBUG)
         debug(
-          `${unit.key} ${result.kind} ${result.counts.fetched} ${"reason" in result ? result.reason : ""}`,
+          `${unit.key} ${result.kind} ${result.counts.fetched} ${"reason" in result ? result.reason : ""} ${JSON.stringify({ ...unit, seen: undefined })} -> ${JSON.stringify(result.resume).slice(0, 200)} ingested=${result.counts.ingested} amb=${result.counts.ambiguous} resent=${result.counts.resent}`,
         );
       if (armed && scenario.expireTokensEvery && units % scenario.expireTokensEvery === 0) {
         embedded.sim.expireAllTokens();
