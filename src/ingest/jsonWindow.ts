@@ -8,7 +8,7 @@ import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import { decodeDigest, encodeDigest, hashEventId, MAX_DIGEST_ENTRIES } from "./digest";
 import type { IngestCounts, UnitOutcome } from "./types";
-import { addCounts, zeroCounts } from "./types";
+import { addCounts, zeroCounts, budgetUsed, pastDeadline } from "./types";
 
 /** Where to resume a time window: the page to (re-)request and how far into it we got. */
 export interface JsonWindowResume {
@@ -155,14 +155,7 @@ async function ingestPages(
         deadLetteredThrough: 0,
       };
       if (!page.nextToken) return { kind: "completed", counts, resume };
-      if (job.deadline !== undefined && job.now() >= job.deadline) {
-        return {
-          kind: "partial",
-          counts,
-          resume,
-          reason: "time budget used; continuing in the next activity",
-        };
-      }
+      if (pastDeadline(job)) return budgetUsed(counts, resume);
     }
     return { kind: "completed", counts, resume };
   } catch (error) {

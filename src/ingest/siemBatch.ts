@@ -8,7 +8,7 @@ import type { SegmentItem, SegmentProgress } from "./segment";
 import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
-import { addCounts, zeroCounts } from "./types";
+import { addCounts, zeroCounts, BUDGET_USED, pastDeadline } from "./types";
 
 /**
  * A SIEM type's cursor: the listing page to (re-)request, and how far into its files we got.
@@ -44,7 +44,6 @@ export interface SiemBatchJob extends UnitJobBase {
 }
 
 const DEFAULT_SEGMENT = 2_000;
-const BUDGET_USED = "time budget used; continuing in the next activity";
 
 /**
  * Ingests one SIEM type from its cursor: list a page of files, stream each file in segments, move the
@@ -56,7 +55,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
   let resume = job.resume ?? SIEM_START;
   let counts: IngestCounts = zeroCounts();
   let relists = 0;
-  const pastDeadline = (): boolean => job.deadline !== undefined && job.now() >= job.deadline;
+  const timeUp = (): boolean => pastDeadline(job);
   try {
     for (let pageNumber = 0; pageNumber < 10_000; pageNumber += 1) {
       const page = await listSiemBatch(client, {
@@ -134,7 +133,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
             if (segment.length >= (job.segmentSize ?? DEFAULT_SEGMENT)) {
               const stop = await flush();
               if (stop) return stop;
-              if (pastDeadline()) {
+              if (timeUp()) {
                 return { kind: "partial", counts, resume: at(progress), reason: BUDGET_USED };
               }
             }
@@ -155,7 +154,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           }
           return failureOutcome(error, counts, at(progress));
         }
-        if (pastDeadline() && index + 1 < page.files.length) {
+        if (timeUp() && index + 1 < page.files.length) {
           return {
             kind: "partial",
             counts,
@@ -176,7 +175,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
       };
       if (page.isCaughtUp || page.files.length === 0 || !page.nextPage)
         return { kind: "completed", counts, resume };
-      if (pastDeadline()) return { kind: "partial", counts, resume, reason: BUDGET_USED };
+      if (timeUp()) return { kind: "partial", counts, resume, reason: BUDGET_USED };
     }
     return { kind: "partial", counts, resume, reason: "page limit reached; continuing in the next activity" };
   } catch (error) {

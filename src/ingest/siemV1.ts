@@ -7,7 +7,7 @@ import type { SegmentItem } from "./segment";
 import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
-import { addCounts, zeroCounts } from "./types";
+import { addCounts, zeroCounts, budgetUsed, pastDeadline } from "./types";
 
 /**
  * The API 1.0 SIEM cursor: the `mc-siem-token` that fetches the next (or current) file, and how far into
@@ -116,14 +116,7 @@ export async function ingestSiemV1(job: SiemV1Job): Promise<UnitOutcome<SiemV1Re
       if (!result.nextToken) {
         return { kind: "completed", counts, resume };
       }
-      if (job.deadline !== undefined && job.now() >= job.deadline) {
-        return {
-          kind: "partial",
-          counts,
-          resume,
-          reason: "time budget used; continuing in the next activity",
-        };
-      }
+      if (pastDeadline(job)) return budgetUsed(counts, resume);
     }
     return { kind: "partial", counts, resume, reason: "file limit reached; continuing in the next activity" };
   } catch (error) {

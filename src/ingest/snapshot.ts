@@ -10,7 +10,7 @@ import { uploadOrdered, uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import { SNAPSHOT_STREAM } from "./streams";
 import type { IngestCounts, UnitOutcome } from "./types";
-import { addCounts, zeroCounts } from "./types";
+import { addCounts, zeroCounts, budgetUsed, pastDeadline } from "./types";
 
 /**
  * Where to resume a snapshot: the page (and record) like a JSON window, the parent being read (phishing
@@ -61,13 +61,8 @@ export async function ingestSnapshot(job: SnapshotJob): Promise<UnitOutcome<Snap
   const snapshotTime = new Date(job.snapshotTime).toISOString();
   let resume: SnapshotResume = job.resume ?? SNAPSHOT_START;
   let counts: IngestCounts = zeroCounts();
-  const timeUp = (): boolean => job.deadline !== undefined && job.now() >= job.deadline;
-  const budgetUsed = (): UnitOutcome<SnapshotResume> => ({
-    kind: "partial",
-    counts,
-    resume,
-    reason: "time budget used; continuing in the next activity",
-  });
+  const timeUp = (): boolean => pastDeadline(job);
+  const stopForBudget = (): UnitOutcome<SnapshotResume> => budgetUsed(counts, resume);
 
   /** Pages one query (the whole feed, or one parent's records) from `resume`. */
   async function ingestQuery(parent: Parent): Promise<Step> {
@@ -137,7 +132,7 @@ export async function ingestSnapshot(job: SnapshotJob): Promise<UnitOutcome<Snap
       }
       resume = position(page.nextToken ? { pageToken: page.nextToken } : {});
       if (!page.nextToken) return { kind: "next" };
-      if (timeUp()) return { kind: "stop", outcome: budgetUsed() };
+      if (timeUp()) return { kind: "stop", outcome: stopForBudget() };
     }
     return { kind: "next" };
   }
@@ -158,7 +153,7 @@ export async function ingestSnapshot(job: SnapshotJob): Promise<UnitOutcome<Snap
       for (let index = start; index < parents.length; index += 1) {
         const parent = parents[index]!;
         if (index !== start) {
-          if (timeUp()) return budgetUsed();
+          if (timeUp()) return stopForBudget();
           resume = {
             ...SNAPSHOT_START,
             ...(parent.id !== undefined ? { parentId: parent.id } : {}),

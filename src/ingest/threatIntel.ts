@@ -11,7 +11,7 @@ import { deadLetterRow, uploadOrdered, uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import { DEAD_LETTER_STREAM } from "./streams";
 import type { IngestCounts, UnitOutcome } from "./types";
-import { addCounts, zeroCounts } from "./types";
+import { addCounts, zeroCounts, budgetUsed, pastDeadline } from "./types";
 
 /**
  * Where to resume a threat-intel window: the file (by the token that fetches it) and how far into its
@@ -156,14 +156,7 @@ export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcom
       // Both destinations have the whole file: only now may the token move past it.
       resume = { ...THREAT_INTEL_START, ...(file.nextToken ? { token: file.nextToken } : {}) };
       if (!file.nextToken) return { kind: "completed", counts, resume: THREAT_INTEL_START };
-      if (job.deadline !== undefined && job.now() >= job.deadline) {
-        return {
-          kind: "partial",
-          counts,
-          resume,
-          reason: "time budget used; continuing in the next activity",
-        };
-      }
+      if (pastDeadline(job)) return budgetUsed(counts, resume);
     }
     return { kind: "partial", counts, resume, reason: "file limit reached; continuing in the next activity" };
   } catch (error) {

@@ -58,3 +58,15 @@ export interface DigestReport {
   /** The window held too many events to keep a digest: it will not be swept. */
   digestOverflow?: boolean;
 }
+
+export const BUDGET_USED = "time budget used; continuing in the next activity";
+
+/** True once a unit's time budget is used: it stops at the next boundary and reports `partial`. */
+export function pastDeadline(job: { deadline?: number; now: () => number }): boolean {
+  return job.deadline !== undefined && job.now() >= job.deadline;
+}
+
+/** The `partial` outcome of a unit that stopped at a boundary because its budget was used. */
+export function budgetUsed<R>(counts: IngestCounts, resume: R): UnitOutcome<R> {
+  return { kind: "partial", counts, resume, reason: BUDGET_USED };
+}

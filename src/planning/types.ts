@@ -1,4 +1,4 @@
-import type { DigestReport, IngestCounts } from "../ingest/types";
+import type { IngestCounts, UnitOutcome } from "../ingest/types";
 
 /**
  * Everything the supervisor plans with, produced by an activity from the validated configuration
@@ -90,14 +90,8 @@ export type WorkUnit =
   | { kind: "token-chain"; key: string; feedId: string; startTimeMs: number; resume?: unknown }
   | { kind: "snapshot"; key: string; feedId: string; snapshotTime: number; resume?: unknown };
 
-/** What an ingestion unit reports (a serialisable copy of `UnitOutcome`). */
-export type UnitResult = (
-  | { kind: "completed"; counts: IngestCounts; resume: unknown }
-  | { kind: "partial"; counts: IngestCounts; resume: unknown; reason: string }
-  | { kind: "rate-limited"; counts: IngestCounts; resume: unknown; until: number }
-  | { kind: "failed"; counts: IngestCounts; resume: unknown; reason: string; retryable: boolean }
-) &
-  DigestReport;
+/** What an ingestion unit reports: its `UnitOutcome`, with the resume point opaque to planning. */
+export type UnitResult = UnitOutcome<unknown>;
 
 /** An open unit of a time-window cursor: a window that started but is not yet fully in Sentinel. */
 export interface OpenWindow extends TimeRange {
