@@ -148,7 +148,7 @@ export async function driveOrchestration(
   };
 
   const context = { df, log: () => undefined, warn: () => undefined, error: () => undefined };
-  const abortedOnce = aborted(options.signal);
+  const abortedOnce = abortedPromise(options.signal);
   const generator = orchestrator(context as unknown as OrchestrationContext);
   let step = generator.next();
   for (let guard = 0; guard < 10_000_000; guard += 1) {
@@ -178,6 +178,21 @@ async function waitFor(task: LocalTask, options: DriveOptions, abortedOnce: Prom
     if (options.stopping() && task.pendingStartedActivities() === 0) return;
     await Promise.race([task.settled, abortedOnce, pause(50)]);
   }
+}
+
+/**
+ * One promise per signal, shared by every generation and instance: a listener per call would pile up on
+ * the host's long-lived signal (continueAsNew starts a new generation every cycle).
+ */
+const abortPromises = new WeakMap<AbortSignal, Promise<void>>();
+
+function abortedPromise(signal: AbortSignal): Promise<void> {
+  let promise = abortPromises.get(signal);
+  if (!promise) {
+    promise = aborted(signal);
+    abortPromises.set(signal, promise);
+  }
+  return promise;
 }
 
 function aborted(signal: AbortSignal): Promise<void> {
