@@ -137,13 +137,18 @@ export function* dispatchUnits(
       if (result.kind === "failed") unitsFailed += 1;
       if (result.kind === "partial" && !madeProgress(result)) unitsStalled += 1;
       const { digest, ...recorded } = result;
+      // Order matters when the process dies between two of these: the digest is stored before the
+      // checkpoint that schedules its sweep (else a sweep could run with no digest and send everything
+      // again), and deleted only after the checkpoint that ends the sweeps.
+      if (unit.kind === "time-window" && digest) {
+        context.df.signalEntity(digestEntityId(unit), "add", digest);
+      }
       context.df.signalEntity(checkpointEntityId(unit.key), "record", {
         unit: withoutSeen(unit),
         result: recorded,
         at: now(),
       });
       if (unit.kind === "time-window") {
-        if (digest) context.df.signalEntity(digestEntityId(unit), "add", digest);
         const swept = unit.sweep === true && isFinalSweep(unit.sweepStage) && result.kind === "completed";
         const overflowed = unit.collectDigest === true && result.digestOverflow === true;
         if (swept || overflowed) context.df.signalEntity(digestEntityId(unit), "delete");

@@ -23,8 +23,11 @@ export function cursorsFor(feeds: readonly FeedSpec[], lagMs: number, lateHorizo
             key: cursorKey(feed.id),
             kind: "time-window",
             maxWindowMs: window.maxWindowMs,
-            // JSON event feeds get the late-event sweep; threat-intel windows follow a file chain instead.
+            // JSON event feeds get the late-event sweep. Threat-intel windows follow a file chain that
+            // cannot be filtered by a digest, so they wait out the whole late horizon instead: indicators
+            // arrive up to that much later, and none is lost (hunting data, not alerts).
             ...(feed.source === "json" && lateHorizonMs > 0 ? { lateHorizonMs } : {}),
+            ...(feed.source === "threat-intel" ? { lagMs: Math.max(lagMs, lateHorizonMs) } : {}),
           },
         ];
       case "siem-day":

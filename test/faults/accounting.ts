@@ -83,6 +83,12 @@ interface Meta {
   late: boolean;
 }
 
+/** The late horizon a run uses unless it sets MIMECAST_LATE_HORIZON_SECONDS: its last sweep comes then. */
+const DEFAULT_LATE_HORIZON_MS =
+  Number((SETTINGS_SCHEMA.properties.MIMECAST_LATE_HORIZON_SECONDS as { default: number }).default) * 1000;
+/** A live window's length plus one cycle: how long after its end-of-window a sweep may still be due. */
+const SWEEP_SLACK_MS = 15 * 60_000;
+
 /** The lag a run uses unless it sets MIMECAST_LAG_SECONDS (late events beyond it await a sweep). */
 const DEFAULT_LAG_MS =
   Number((SETTINGS_SCHEMA.properties.MIMECAST_LAG_SECONDS as { default: number }).default) * 1000;
@@ -159,6 +165,7 @@ export function account(input: AccountingInput): Accounting {
   const sameId = new Map<string, number>();
   const dayStart = Math.floor(input.startMs / DAY_MS) * DAY_MS;
   const lagMs = input.lagMs ?? DEFAULT_LAG_MS;
+  const lateHorizonMs = DEFAULT_LATE_HORIZON_MS;
 
   for (const feedId of COVERED_FEEDS) {
     const feed = feedById(feedId)!;
@@ -174,7 +181,14 @@ export function account(input: AccountingInput): Accounting {
           throw new Error(`ground truth of ${feedId} does not map: ${mapped.reason}`);
         const id = String(mapped.row["EventId"]);
         const at = query.basis === "publish" ? event.publishTime : event.eventTime;
-        const late = query.basis !== "publish" && event.publishTime > event.eventTime + lagMs;
+        // A late event is only "pending" while a sweep of its window after its publication may still
+        // be ahead. Its window's last sweep runs at windowEnd + horizon, and an event published after the
+        // first read has publishTime > windowEnd; so one published more than horizon + slack before the
+        // end of the run must have been delivered, and missing it is a violation like any other.
+        const late =
+          query.basis !== "publish" &&
+          event.publishTime > event.eventTime + lagMs &&
+          event.publishTime > input.endMs - lateHorizonMs - SWEEP_SLACK_MS;
         if (index.has(id)) sameId.set(id, (sameId.get(id) ?? 1) + 1);
         index.set(id, { feed: feedId, ...(type ? { type } : {}), at, inScope: at < scopeEnd, late });
         if (malformed.size > 0 && at < scopeEnd && malformed.has(JSON.stringify(event.record)))
