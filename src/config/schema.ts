@@ -339,7 +339,7 @@ const properties = {
     maximum: 86400,
     default: 60,
     description:
-      "How far behind the current time each query window ends (time-window feeds: DLP, TTP, audit, message release, archive search, threat intel). Short keeps data fresh; events that arrive later than this are picked up by the late-event sweep (MIMECAST_LATE_HORIZON_SECONDS).",
+      "How far behind the current time each query window ends (time-window feeds: DLP, TTP, audit, message release, archive search). Short keeps data fresh; events that arrive later than this are picked up by the late-event sweep (MIMECAST_LATE_HORIZON_SECONDS). Threat-intel windows end the larger of this and the late horizon behind now (their file chain cannot be swept).",
     "x-group": "Schedule and feeds",
     "x-expected": "an integer from 0 to 86400",
   },
