@@ -157,7 +157,14 @@ function planTimeWindows(
         ...(w.resume !== undefined ? { resume: w.resume } : {}),
       };
     });
-  const chunks = gaps(origin, head, [...state.covered, ...open]).flatMap((gap) => chunk(gap, maxWindow));
+  // Windows that will be swept keep a digest of what they sent: cut the recent part of history finer,
+  // so a busy feed's digest stays small (a first run's newest window would otherwise span a day).
+  const recentFrom = horizon > 0 ? now - horizon : Number.POSITIVE_INFINITY;
+  const chunks = gaps(origin, head, [...state.covered, ...open]).flatMap((gap) =>
+    splitAt(gap, recentFrom).flatMap((part) =>
+      chunk(part, part.from >= recentFrom ? Math.min(maxWindow, RECENT_WINDOW_MS) : maxWindow),
+    ),
+  );
   const fresh = (w: TimeRange): WorkUnit => ({
     ...base,
     ...w,
@@ -190,6 +197,19 @@ export function gaps(from: number, to: number, taken: readonly TimeRange[]): Tim
   // The newest gap ends at "now − lag" and grows every cycle: wait until it is worth a call.
   if (to - at >= MIN_WINDOW_MS) out.push({ from: at, to });
   return out;
+}
+
+/** Longest window inside the late horizon (its digest must stay under MAX_DIGEST_ENTRIES). */
+export const RECENT_WINDOW_MS = 15 * 60_000;
+
+/** [from, to) cut at `at` when `at` lies inside it. */
+function splitAt(range: TimeRange, at: number): TimeRange[] {
+  return at > range.from && at < range.to
+    ? [
+        { from: range.from, to: at },
+        { from: at, to: range.to },
+      ]
+    : [range];
 }
 
 /** Splits a range into windows of at most `size`, aligned to its start. */

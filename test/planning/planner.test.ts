@@ -204,9 +204,36 @@ describe("planner: late-event sweep", () => {
   const swept: CursorDescriptor = { ...dlp, lateHorizonMs: 2 * H };
 
   it("first passes of windows ending within the horizon collect a digest; older ones do not", () => {
-    const plan = planCursor(swept, initialCheckpoint("dlp"), settings([swept], NOW - 3 * D), NOW);
-    assert.ok(plan.live.every((u) => u.kind === "time-window" && u.collectDigest === true));
-    assert.ok(plan.backfill.every((u) => u.kind === "time-window" && u.collectDigest === undefined));
+    const plan = planCursor(
+      swept,
+      initialCheckpoint("dlp"),
+      { ...settings([swept], NOW - 3 * D), maxBackfillWindowsPerCycle: 100 },
+      NOW,
+    );
+    const all = [...plan.live, ...plan.backfill].filter((u) => u.kind === "time-window");
+    const recent = all.filter((u) => u.kind === "time-window" && u.to > NOW - 2 * H);
+    const older = all.filter((u) => u.kind === "time-window" && u.to <= NOW - 2 * H);
+    assert.ok(recent.length > 0 && older.length > 0);
+    assert.ok(recent.every((u) => u.kind === "time-window" && u.collectDigest === true));
+    assert.ok(older.every((u) => u.kind === "time-window" && u.collectDigest === undefined));
+  });
+
+  it("cuts the recent part of history into 15-minute windows so a busy feed's digest stays small", () => {
+    const plan = planCursor(
+      swept,
+      initialCheckpoint("dlp"),
+      { ...settings([swept], NOW - 3 * D), maxBackfillWindowsPerCycle: 100 },
+      NOW,
+    );
+    const all = [...plan.backfill, ...plan.live].filter((u) => u.kind === "time-window");
+    const recent = all.filter((u) => u.kind === "time-window" && u.from >= NOW - 2 * H);
+    assert.ok(recent.every((u) => u.kind === "time-window" && u.to - u.from <= 15 * 60_000));
+    assert.ok(
+      all.some((u) => u.kind === "time-window" && u.to - u.from === D),
+      "older history keeps daily windows",
+    );
+    const live = plan.live[0];
+    assert.ok(live?.kind === "time-window" && live.to - live.from <= 15 * 60_000);
   });
 
   it("sweeps a window at 1/12, 1/4 and all of the horizon after its end, not before, resuming where one stopped", () => {
