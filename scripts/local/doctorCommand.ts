@@ -1,3 +1,4 @@
+import { simulatorSettings } from "./embedded";
 /**
  * `npm start -- doctor`: runs the checks of src/doctor against the settings in the environment (or, with
  * `--simulator`, against the bundled Mimecast API simulator) and prints a table, or JSON with `--json`.
@@ -39,18 +40,10 @@ export async function runDoctor(env: NodeJS.ProcessEnv, options: DoctorOptions =
   const sim = await startSimulator(simOptions);
   const dir = mkdtempSync(join(tmpdir(), "mimecast-doctor-"));
   try {
-    const oauth = sim.credentials.oauth;
-    if (!oauth) throw new Error("the simulator did not provide OAuth test credentials");
     if (!options.json) process.stdout.write(`Checking the bundled Mimecast API simulator at ${sim.url}\n\n`);
     return await report(
       {
-        MIMECAST_BASE_URL: sim.url,
-        MIMECAST_CLIENT_ID: oauth.clientId,
-        MIMECAST_CLIENT_SECRET: oauth.clientSecret,
-        MIMECAST_ALLOW_INSECURE_HTTP: "true",
-        MIMECAST_FILE_HOST_ALLOWLIST: "127.0.0.1",
-        MIMECAST_SINK: "local",
-        MIMECAST_LOCAL_SINK_DIR: dir,
+        ...simulatorSettings(sim, dir),
         ...(env["MIMECAST_FEEDS"] ? { MIMECAST_FEEDS: env["MIMECAST_FEEDS"] } : {}),
       },
       options,

@@ -49,16 +49,11 @@ export function simulatedClock(sim: SimClock): Clock {
   };
 }
 
-export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
-  const sim = await startSimulator({
-    seed: options.seed ?? 1,
-    ...(options.simClock ? { clock: options.simClock } : {}),
-    ...options.simulator,
-  });
+/** Settings that point the connector at the bundled simulator and a local NDJSON sink directory. */
+export function simulatorSettings(sim: Simulator, sinkDir: string): Record<string, string> {
   const oauth = sim.credentials.oauth;
   if (!oauth) throw new Error("the simulator did not provide OAuth test credentials");
-  mkdirSync(options.dataDir, { recursive: true });
-  const settings: Record<string, string> = {
+  return {
     MIMECAST_API_VERSION: "2.0",
     MIMECAST_BASE_URL: sim.url,
     MIMECAST_CLIENT_ID: oauth.clientId,
@@ -66,7 +61,19 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     MIMECAST_ALLOW_INSECURE_HTTP: "true",
     MIMECAST_FILE_HOST_ALLOWLIST: "127.0.0.1",
     MIMECAST_SINK: "local",
-    MIMECAST_LOCAL_SINK_DIR: join(options.dataDir, "tables"),
+    MIMECAST_LOCAL_SINK_DIR: sinkDir,
+  };
+}
+
+export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
+  const sim = await startSimulator({
+    seed: options.seed ?? 1,
+    ...(options.simClock ? { clock: options.simClock } : {}),
+    ...options.simulator,
+  });
+  mkdirSync(options.dataDir, { recursive: true });
+  const settings: Record<string, string> = {
+    ...simulatorSettings(sim, join(options.dataDir, "tables")),
     ...options.settings,
   };
   const clock: Clock | undefined = options.simClock ? simulatedClock(options.simClock) : undefined;

@@ -8,7 +8,7 @@ import { createReadStream, existsSync, readFileSync, readdirSync } from "node:fs
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { FEEDS, feedById } from "../../src/feeds";
-import { mapRecord } from "../../src/feeds/mapping";
+import { groundTruthEventId } from "../localhost/helpers";
 import { DEAD_LETTER_TABLE } from "../../src/ingest/streams";
 import type { InterruptedUnit, LocalState } from "../../src/localhost/stateStore";
 import type { CheckpointState } from "../../src/planning/types";
@@ -171,15 +171,7 @@ export function account(input: AccountingInput): Accounting {
     const feed = feedById(feedId)!;
     const take = (query: Parameters<Simulator["groundTruth"]>[1], scopeEnd: number, type?: string): void => {
       for (const event of input.sim.groundTruth(feedId as FeedKey, query)) {
-        // Threat-intel files hold STIX indicators; the simulator's record wraps one.
-        const record =
-          feed.source === "threat-intel"
-            ? (event.record as unknown as { indicator: Record<string, unknown> }).indicator
-            : event.record;
-        const mapped = mapRecord(feed, record);
-        if (mapped.kind !== "row")
-          throw new Error(`ground truth of ${feedId} does not map: ${mapped.reason}`);
-        const id = String(mapped.row["EventId"]);
+        const id = groundTruthEventId(feed, event);
         const at = query.basis === "publish" ? event.publishTime : event.eventTime;
         // A late event is only "pending" while a sweep of its window after its publication may still
         // be ahead. Its window's last sweep runs at windowEnd + horizon, and an event published after the

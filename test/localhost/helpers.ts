@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { feedById } from "../../src/feeds";
 import { mapRecord } from "../../src/feeds/mapping";
 import type { Simulator } from "../../simulator/index";
-import type { FeedKey } from "../../simulator/index";
+import type { FeedKey, SimEvent } from "../../simulator/index";
+import type { FeedSpec } from "../../src/feeds";
 
 /** Every row of a local-sink table directory, by table. A torn last line (kill -9) is skipped. */
 export function readTables(dir: string): Map<string, Record<string, unknown>[]> {
@@ -25,6 +26,18 @@ export function readTables(dir: string): Map<string, Record<string, unknown>[]> 
   return tables;
 }
 
+/** The EventId the connector gives a ground-truth event (threat intel: the STIX indicator it wraps). */
+export function groundTruthEventId(feed: FeedSpec, event: SimEvent): string {
+  const record =
+    feed.source === "threat-intel"
+      ? (event.record as unknown as { indicator: Record<string, unknown> }).indicator
+      : event.record;
+  const mapped = mapRecord(feed, record);
+  if (mapped.kind !== "row")
+    throw new Error(`ground truth record of ${feed.id} does not map: ${mapped.reason}`);
+  return String(mapped.row["EventId"]);
+}
+
 /** EventIds the simulator's ground truth says a feed must deliver for [from, to) (event time). */
 export function expectedEventIds(
   sim: Simulator,
@@ -34,17 +47,7 @@ export function expectedEventIds(
   const feed = feedById(feedId);
   if (!feed) throw new Error(`unknown feed ${feedId}`);
   const ids: string[] = [];
-  for (const event of sim.groundTruth(feedId as FeedKey, query)) {
-    // Threat-intel ground truth carries the STIX indicator the feed turns into a row.
-    const record =
-      feed.source === "threat-intel"
-        ? (event.record as unknown as { indicator: Record<string, unknown> }).indicator
-        : event.record;
-    const mapped = mapRecord(feed, record);
-    if (mapped.kind !== "row")
-      throw new Error(`ground truth record of ${feedId} does not map: ${mapped.reason}`);
-    ids.push(String(mapped.row["EventId"]));
-  }
+  for (const event of sim.groundTruth(feedId as FeedKey, query)) ids.push(groundTruthEventId(feed, event));
   return ids.sort();
 }
 
