@@ -1,6 +1,7 @@
 /**
  * `npm start` — runs mimecast-sentinel locally through the local host: the same supervisor, backfill
- * orchestrator, activities and checkpoint reducers as the Functions app, with state in a local file.
+ * orchestrator, activities and entities as the Functions app, on the local Durable engine (state in the
+ * data directory's store).
  *
  * With no Mimecast settings it starts the bundled Mimecast API simulator and the local NDJSON sink (the
  * embedded default) and says so. With MIMECAST_* settings in the environment it ingests for real.
@@ -14,7 +15,8 @@ import { ConfigError, loadConfig } from "../src/config";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../src/orchestrators/names";
 import type { CycleReport, SupervisorInput } from "../src/orchestrators/supervisor";
 import type { UnitResult, WorkUnit } from "../src/planning/types";
-import { LocalHost } from "../src/localhost/localHost";
+import { LocalHost, TOKEN_FILE } from "../src/localhost/localHost";
+import { DurableStore, STORE_FILE, StoreLockedError } from "../src/localhost/store";
 import type { LocalHostOptions } from "../src/localhost/localHost";
 import { createRuntime } from "../src/runtime/runtime";
 import { createLogger } from "../src/shared/logger";
@@ -46,7 +48,10 @@ function hasMimecastSettings(env: NodeJS.ProcessEnv): boolean {
 
 async function run(options: RunOptions): Promise<number> {
   const dataDir = resolve(options.dataDir);
-  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+  if (options.fresh) {
+    new DurableStore(dataDir).close(); // refuses while another host runs on it
+    rmSync(dataDir, { recursive: true, force: true });
+  }
   const maxCycles = options.once ? 1 : options.cycles !== undefined ? Number(options.cycles) : undefined;
   const progress = new Progress(options.progress && !options.quiet && process.stdout.isTTY === true);
   const hooks: Pick<LocalHostOptions, "onStatus" | "onUnit"> = {
@@ -64,7 +69,7 @@ async function run(options: RunOptions): Promise<number> {
     );
     host = new LocalHost({
       runtime: createRuntime(config),
-      statePath: join(dataDir, "state.json"),
+      dataDir,
       ...hooks,
     });
   } else {
@@ -99,7 +104,8 @@ async function run(options: RunOptions): Promise<number> {
   }
 
   const url = await host.listen(Number(options.port));
-  say(`  state: ${join(dataDir, "state.json")}   control API: ${url}/api/ingestion/status`);
+  say(`  store: ${join(dataDir, STORE_FILE)}   control API: ${url}/api/ingestion/status`);
+  say(`  control token (header x-functions-key; also in ${join(dataDir, TOKEN_FILE)}): ${host.token}`);
   const resumed = host.resumeInterrupted();
   if (resumed.length > 0) say(`  resuming after an interrupted run: ${resumed.join(", ")}`);
 
@@ -244,7 +250,7 @@ async function main(): Promise<void> {
     .description("run the supervisor in the local host (default)")
     .option("--once", "run one cycle and exit; exit code 1 if any feed is failing", false)
     .option("--cycles <n>", "run this many cycles and exit")
-    .option("--data-dir <dir>", "where state.json and the NDJSON tables go", ".local")
+    .option("--data-dir <dir>", "where the engine's store and the NDJSON tables go", ".local")
     .option("--port <n>", "control API port on 127.0.0.1 (0 = any free port)", "0")
     .option("--seed <n>", "simulator seed (embedded default only)", "1")
     .option("--start-days <n>", "history to backfill on the first run (embedded default only)", "2")
@@ -281,7 +287,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof StoreLockedError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }

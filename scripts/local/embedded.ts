@@ -1,7 +1,7 @@
 /**
  * The embedded default of `npm start` (and of the end-to-end tests): the bundled Mimecast API simulator
- * on 127.0.0.1, the local NDJSON sink, and the local host running the real orchestrators, activities and
- * checkpoint reducers against them.
+ * on 127.0.0.1, the local NDJSON sink, and the local host running the app's registered orchestrations,
+ * entities and activities on the local Durable engine against them.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -29,6 +29,12 @@ export interface EmbeddedOptions {
   onUnit?: LocalHostOptions["onUnit"];
   /** Caps each ingest activity's time budget (see LocalHostOptions.unitBudgetMs). */
   unitBudgetMs?: number;
+  /** At-least-once delivery on the local engine (see LocalHostOptions.atLeastOnce). */
+  atLeastOnce?: {
+    duplicateActivities?: boolean;
+    duplicateMessages?: boolean;
+    crashBetweenSendAndCommit?: boolean;
+  };
 }
 
 export interface Embedded {
@@ -86,17 +92,19 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   });
   const host = new LocalHost({
     runtime,
-    statePath: join(options.dataDir, "state.json"),
+    dataDir: options.dataDir,
+    seed: options.seed ?? 1,
     ...(options.onStatus ? { onStatus: options.onStatus } : {}),
     ...(options.onUnit ? { onUnit: options.onUnit } : {}),
     ...(options.unitBudgetMs !== undefined ? { unitBudgetMs: options.unitBudgetMs } : {}),
+    ...(options.atLeastOnce ? { atLeastOnce: options.atLeastOnce } : {}),
   });
   return {
     sim,
     host,
     settings,
     close: async () => {
-      await host.stop();
+      await host.close();
       await sim.close();
     },
   };

@@ -1,10 +1,11 @@
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DurableOrchestrationStatus, EntityId, OrchestrationContext } from "durable-functions";
-import { ingestUnitActivity, readCycleSettingsActivity, writeHealthActivity } from "../activities/ingestion";
-import { applyCheckpointOperation } from "../entities/checkpoint";
-import { applyDigestOperation } from "../entities/digest";
+import { dirname, join } from "node:path";
+import { InvocationContext } from "@azure/functions";
+import type { DurableOrchestrationStatus, EntityId } from "durable-functions";
 import type { ControlClient, ControlDeps, ControlResponse } from "../http/control";
 import {
   ingestionStatus,
@@ -13,29 +14,31 @@ import {
   startIngestion,
   terminateIngestion,
 } from "../http/control";
-import { backfillOrchestrator } from "../orchestrators/backfill";
 import { FUNCTIONS } from "../orchestrators/names";
-import { supervisorOrchestrator } from "../orchestrators/supervisor";
 import type { IngestUnitInput } from "../orchestrators/dispatch";
-import type { CheckpointState, UnitResult, WorkUnit } from "../planning/types";
+import type { UnitResult, WorkUnit } from "../planning/types";
 import type { Runtime } from "../runtime/runtime";
 import { setSharedRuntime } from "../runtime/runtime";
-import type { ActivityFn } from "./localDurable";
-import { driveOrchestration } from "./localDurable";
-import { FileStateStore } from "./stateStore";
-import type { InterruptedUnit, LocalInstance } from "./stateStore";
+import type { AtLeastOnce } from "./engine";
+import { DurableEngine, schedulerId } from "./engine";
+import { durableFunctions } from "./registrations";
+import type { InstanceRow, InterruptedUnit, LocalState, RuntimeStatus } from "./store";
+import { DurableStore, toLocalInstance } from "./store";
 
-type Generated = (context: OrchestrationContext) => Generator<unknown, unknown, unknown>;
+export type { AtLeastOnce } from "./engine";
 
-const ORCHESTRATORS: Record<string, Generated> = {
-  [FUNCTIONS.supervisor]: supervisorOrchestrator as Generated,
-  [FUNCTIONS.backfill]: backfillOrchestrator as Generated,
-};
+/** An activity as the host calls it (tests may wrap one). */
+export type ActivityFn = (input: unknown) => Promise<unknown>;
+
+/** The file in the data directory that holds this run's control-API token. */
+export const TOKEN_FILE = "control-token";
 
 export interface LocalHostOptions {
   runtime: Runtime;
-  /** The state file (entities and instances), e.g. .local/state.json. */
-  statePath: string;
+  /** The data directory: the engine's store and the control token live here. */
+  dataDir?: string;
+  /** @deprecated the old state file; its directory is used as `dataDir`. */
+  statePath?: string;
   /** Called with every custom-status update (progress display). */
   onStatus?: (instanceId: string, status: unknown) => void;
   /** Called after every ingest unit (progress display). */
@@ -45,45 +48,65 @@ export interface LocalHostOptions {
    * at most what one unit sent since its last checkpoint, so a smaller budget bounds that amount.
    */
   unitBudgetMs?: number;
+  /** At-least-once delivery (duplicated activities and messages, crashes between send and commit). */
+  atLeastOnce?: AtLeastOnce;
+  /** Seeds the interleaving of entity messages from different senders. */
+  seed?: number;
+  /** The entry module whose registrations run (default: the app's src/index). */
+  entryModule?: string;
 }
 
 /**
- * Runs the Functions app's orchestrators, activities and entity reducers in-process, with state in a
- * local file, and serves the same control routes. `npm start` is a thin CLI around it.
+ * The Functions app on the local Durable engine (engine.ts): the handlers src/index.ts registers, state
+ * in the data directory's store, and the same control routes on 127.0.0.1 — behind a per-run token,
+ * `Host`/`Origin` checks and JSON-only bodies, since a browser on the same machine can reach them.
+ * `npm start` is a thin CLI around it.
  */
 export class LocalHost implements ControlClient {
-  private readonly store: FileStateStore;
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly abort = new AbortController();
-  private stopRequested = false;
-  private readonly terminations = new Map<string, string>();
+  private readonly store: DurableStore;
+  private readonly engine: DurableEngine;
   private server: Server | undefined;
-  readonly activities: Record<string, ActivityFn>;
-  /** Units the previous process left in flight (killed between starting them and recording them). */
+  /** This run's control-API token (also in `<dataDir>/control-token`). */
+  readonly token = randomBytes(24).toString("base64url");
+  readonly dataDir: string;
+  /** The activities the engine calls, by name (tests may wrap one). */
+  readonly activities: Record<string, ActivityFn> = {};
+  /** Units the previous process left in flight (killed between starting and completing them). */
   readonly interruptedAtStart: readonly InterruptedUnit[];
 
   constructor(private readonly options: LocalHostOptions) {
-    this.store = new FileStateStore(options.statePath);
-    this.interruptedAtStart = this.store.takeInterrupted(options.runtime.clock.now());
+    const dataDir = options.dataDir ?? (options.statePath ? dirname(options.statePath) : undefined);
+    if (dataDir === undefined) throw new Error("LocalHost needs a dataDir");
+    this.dataDir = dataDir;
+    this.store = new DurableStore(dataDir);
     setSharedRuntime(options.runtime);
-    const context = undefined as never;
-    this.activities = {
-      [FUNCTIONS.readCycleSettings]: async (input): Promise<unknown> =>
-        (await readCycleSettingsActivity(input, context)) as unknown,
-      [FUNCTIONS.ingestUnit]: async (input): Promise<unknown> => {
-        const given = input as IngestUnitInput;
-        const budgetMs = Math.min(given.budgetMs, options.unitBudgetMs ?? given.budgetMs);
-        // Journaled before it starts, cleared by the checkpoint write that records its result.
-        this.store.markInFlight(journalKey(given.unit), {
-          unit: given.unit,
-          startedAt: this.runtime.clock.now(),
-        });
-        const result = (await ingestUnitActivity({ ...given, budgetMs }, context)) as UnitResult;
-        options.onUnit?.(given.unit, result);
-        return result;
-      },
-      [FUNCTIONS.writeHealth]: async (input): Promise<unknown> =>
-        (await writeHealthActivity(input, context)) as unknown,
+    const functions = durableFunctions(options.entryModule ?? join(__dirname, "..", "index"));
+    for (const [name, handler] of functions.activities) {
+      const invoke = (input: unknown): Promise<unknown> =>
+        handler(input, new InvocationContext({ functionName: name, invocationId: randomUUID() }));
+      this.activities[name] = name === FUNCTIONS.ingestUnit ? this.ingestUnit(invoke) : invoke;
+    }
+    this.engine = new DurableEngine({
+      store: this.store,
+      functions,
+      clock: options.runtime.clock,
+      logger: options.runtime.logger,
+      ...(options.atLeastOnce ? { atLeastOnce: options.atLeastOnce } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.onStatus ? { onStatus: options.onStatus } : {}),
+      runActivity: (name, input, invoke) => (this.activities[name] ?? invoke)(input),
+    });
+    this.interruptedAtStart = this.engine.interruptedAtStart;
+  }
+
+  /** The registered ingest activity with the budget cap and the onUnit hook. */
+  private ingestUnit(invoke: ActivityFn): ActivityFn {
+    return async (input) => {
+      const given = input as IngestUnitInput;
+      const budgetMs = Math.min(given.budgetMs, this.options.unitBudgetMs ?? given.budgetMs);
+      const result = (await invoke({ ...given, budgetMs })) as UnitResult;
+      this.options.onUnit?.(given.unit, result);
+      return result;
     };
   }
 
@@ -91,57 +114,67 @@ export class LocalHost implements ControlClient {
     return this.options.runtime;
   }
 
-  /** Every unit found interrupted at a start-up of this state file (capped, oldest first). */
+  /** Every unit found interrupted at a start-up of this data directory (capped, oldest first). */
   interruptedUnits(): readonly InterruptedUnit[] {
-    return this.store.snapshot.interrupted ?? [];
+    return this.store.interrupted();
   }
 
-  /** Restarts instances a previous run left running (after a crash or kill -9). */
+  /** Starts the engine; instances a previous run left running carry on. Returns their ids. */
   resumeInterrupted(): string[] {
-    const resumed: string[] = [];
-    for (const instance of Object.values(this.store.snapshot.instances)) {
-      if (instance.runtimeStatus === "Running" && !this.running.has(instance.instanceId)) {
-        this.launch(instance);
-        resumed.push(instance.instanceId);
-      }
-    }
-    return resumed;
+    this.engine.start();
+    return [...this.engine.runningAtStart];
   }
 
-  /** Resolves when every running instance has finished or stopped. */
+  /** Resolves when nothing can run any more (every instance finished, or waits on nothing it can do). */
   async idle(): Promise<void> {
-    for (let i = 0; i < 1000 && this.running.size > 0; i += 1) {
-      await Promise.all([...this.running.values()]);
-    }
+    this.engine.start();
+    await this.engine.idle();
   }
 
-  /** Clean stop: no new unit starts; units in flight finish and are checkpointed. */
+  /** Clean stop: no new unit starts; units in flight finish and are recorded. */
   async stop(): Promise<void> {
-    this.stopRequested = true;
-    await this.idle();
-    this.abort.abort();
+    await this.engine.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+
+  /** Stops and releases the data directory. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.store.close();
+  }
+
+  /** Dies at once, as a kill -9 would: nothing in flight is committed, the data directory is released. */
+  crash(): void {
+    this.engine.abandon();
+    this.server?.close();
+    this.store.close();
+  }
+
+  /** The store as plain values (entities, instances, in-flight and interrupted units). */
+  snapshot(): LocalState {
+    return this.store.snapshot();
+  }
+
+  /** Scheduler ids (`@name@key`) of every entity that exists. */
+  entityIds(): string[] {
+    return this.store.entityIds();
+  }
+
+  /** An instance's current history (the events its next episode replays). */
+  history(instanceId: string): InstanceRow["history"] {
+    return this.store.instance(instanceId)?.history ?? [];
   }
 
   // ---- ControlClient ----
 
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string> {
-    if (!ORCHESTRATORS[name]) return Promise.reject(new Error(`orchestrator "${name}" is not registered`));
-    if (this.running.has(options.instanceId))
-      return Promise.reject(new Error(`instance ${options.instanceId} is still running here`));
-    // A terminated instance's id may be reused: the new instance is not terminated.
-    this.terminations.delete(options.instanceId);
-    const now = new Date(this.runtime.clock.now()).toISOString();
-    const instance: LocalInstance = {
-      instanceId: options.instanceId,
-      name,
-      runtimeStatus: "Running",
-      input: options.input,
-      createdTime: now,
-      lastUpdatedTime: now,
-    };
-    this.store.setInstance(instance);
-    this.launch(instance);
+    try {
+      this.engine.startNew(name, options.instanceId, options.input);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.engine.start();
     return Promise.resolve(options.instanceId);
   }
 
@@ -151,32 +184,34 @@ export class LocalHost implements ControlClient {
     return Promise.resolve(toStatus(instance));
   }
 
-  getStatusBy(): Promise<DurableOrchestrationStatus[]> {
-    return Promise.resolve(Object.values(this.store.snapshot.instances).map(toStatus));
+  getStatusBy(filter: { runtimeStatus?: readonly string[] } = {}): Promise<DurableOrchestrationStatus[]> {
+    const wanted = filter.runtimeStatus?.map(String) as RuntimeStatus[] | undefined;
+    return Promise.resolve(
+      this.store.instances(wanted && wanted.length > 0 ? wanted : undefined).map(toStatus),
+    );
   }
 
   terminate(instanceId: string, reason: string): Promise<void> {
-    const instance = this.store.instance(instanceId);
-    if (!instance) return Promise.reject(new Error(`instance ${instanceId}: replied with HTTP 404`));
-    this.terminations.set(instanceId, reason);
-    this.store.setInstance({
-      ...instance,
-      runtimeStatus: "Terminated",
-      output: reason,
-      lastUpdatedTime: this.nowIso(),
-    });
+    try {
+      this.engine.terminate(instanceId, reason);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     return Promise.resolve();
   }
 
   readEntityState<T>(entityId: EntityId): Promise<{ entityExists: boolean; entityState?: T }> {
-    const state = this.store.entity(entityKey(entityId.name, entityId.key)) as T | undefined;
+    const { exists, state } = this.store.entity(schedulerId(entityId.name, entityId.key));
     return Promise.resolve(
-      state === undefined ? { entityExists: false } : { entityExists: true, entityState: state },
+      exists && state !== undefined
+        ? { entityExists: true, entityState: JSON.parse(state) as T }
+        : { entityExists: exists },
     );
   }
 
   signalEntity(entityId: EntityId, operationName?: string, operationContent?: unknown): Promise<void> {
-    this.applyEntity(entityId.name, entityId.key, operationName ?? "", operationContent);
+    this.engine.signalEntity(schedulerId(entityId.name, entityId.key), operationName ?? "", operationContent);
+    this.engine.start();
     return Promise.resolve();
   }
 
@@ -192,8 +227,9 @@ export class LocalHost implements ControlClient {
     return address ? `http://127.0.0.1:${address.port}` : undefined;
   }
 
-  /** Serves the control routes on 127.0.0.1 (port 0 = any free port). */
+  /** Serves the control routes on 127.0.0.1 (port 0 = any free port); writes the token file. */
   async listen(port: number): Promise<string> {
+    writeFileSync(join(this.dataDir, TOKEN_FILE), `${this.token}\n`, { mode: 0o600 });
     this.server = createServer((request, response) => {
       this.route(request, response).catch((error: unknown) => {
         respond(response, {
@@ -217,6 +253,8 @@ export class LocalHost implements ControlClient {
   }
 
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const refused = this.refusal(request);
+    if (refused) return respond(response, refused);
     const path = (request.url ?? "/").split("?")[0];
     const method = request.method ?? "GET";
     const deps = this.controlDeps();
@@ -235,108 +273,57 @@ export class LocalHost implements ControlClient {
     respond(response, await handler());
   }
 
-  // ---- internals ----
-
-  private launch(instance: LocalInstance): void {
-    const run = this.runInstance(instance).finally(() => this.running.delete(instance.instanceId));
-    this.running.set(instance.instanceId, run);
-  }
-
-  private async runInstance(first: LocalInstance): Promise<void> {
-    const orchestrator = ORCHESTRATORS[first.name];
-    if (!orchestrator) throw new Error(`orchestrator "${first.name}" is not registered`);
-    let input = first.input;
-    for (let generation = 0; generation < 1_000_000; generation += 1) {
-      const stopping = (): boolean => this.stopRequested || this.terminations.has(first.instanceId);
-      let result;
-      try {
-        result = await driveOrchestration(orchestrator, {
-          instanceId: first.instanceId,
-          input,
-          clock: this.runtime.clock,
-          activities: this.activities,
-          entity: (name, key, operation, operationInput) =>
-            this.applyEntity(name, key, operation, operationInput),
-          stopping,
-          signal: this.abort.signal,
-          onCustomStatus: (status) => {
-            this.update(first.instanceId, { customStatus: status });
-            this.options.onStatus?.(first.instanceId, status);
-          },
-        });
-      } catch (error) {
-        if (this.terminations.has(first.instanceId)) return;
-        this.update(first.instanceId, {
-          runtimeStatus: "Failed",
-          output: error instanceof Error ? error.message : String(error),
-        });
-        this.runtime.logger.error("orchestration failed", {
-          instanceId: first.instanceId,
-          error: String(error),
-        });
-        return;
-      }
-      if (this.terminations.has(first.instanceId)) return;
-      if (result.kind === "stopped") return; // stays "Running": the next start resumes it
-      if (result.kind === "completed") {
-        this.update(first.instanceId, { runtimeStatus: "Completed", output: result.output });
-        return;
-      }
-      input = result.input;
-      this.update(first.instanceId, { input });
+  /**
+   * Why a request is refused, if it is: a foreign `Host` (DNS rebinding), a foreign `Origin` (a web page
+   * posting cross-site), a missing or wrong token, or a POST body that is not JSON (a cross-site form or
+   * `text/plain` POST needs no preflight).
+   */
+  private refusal(request: IncomingMessage): ControlResponse | undefined {
+    const port = (this.server?.address() as AddressInfo | null | undefined)?.port;
+    const local = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+    const host = request.headers.host ?? "";
+    if (!local.has(host.toLowerCase()))
+      return { status: 421, body: { error: `Host "${host}" is not this local host; use 127.0.0.1:${port}` } };
+    const origin = request.headers.origin;
+    if (origin !== undefined && !local.has(origin.toLowerCase().replace(/^http:\/\//, "")))
+      return { status: 403, body: { error: `cross-origin requests are refused (Origin ${origin})` } };
+    if (!this.authorized(request))
+      return {
+        status: 401,
+        body: {
+          error: `a control token is required: header "x-functions-key" (see ${join(this.dataDir, TOKEN_FILE)})`,
+        },
+      };
+    if (request.method === "POST") {
+      const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+      const empty =
+        request.headers["content-length"] === "0" || (type === "" && !request.headers["transfer-encoding"]);
+      if (type !== "application/json" && !(type === "" && empty))
+        return {
+          status: 415,
+          body: { error: "request bodies must be JSON (content-type: application/json)" },
+        };
     }
+    return undefined;
   }
 
-  private update(instanceId: string, patch: Partial<LocalInstance>): void {
-    const instance = this.store.instance(instanceId);
-    if (!instance) return;
-    this.store.setInstance({ ...instance, ...patch, lastUpdatedTime: this.nowIso() });
-  }
-
-  private applyEntity(name: string, key: string, operation: string, input: unknown): unknown {
-    const id = entityKey(name, key);
-    if (name.toLowerCase() === FUNCTIONS.digest.toLowerCase()) {
-      const stored = this.store.entity(id) as string | undefined;
-      const { state, reply, destruct } = applyDigestOperation(stored, operation, input);
-      if (destruct) this.store.deleteEntity(id);
-      else if (state !== undefined && state !== stored) this.store.setEntity(id, state);
-      return reply;
-    }
-    if (name.toLowerCase() !== FUNCTIONS.checkpoint.toLowerCase())
-      throw new Error(`unknown entity "${name}"`);
-    const stored = this.store.entity(id) as CheckpointState | undefined;
-    const { state, reply } = applyCheckpointOperation(key, stored, operation, input);
-    const unit = operation === "record" ? (input as { unit?: WorkUnit } | undefined)?.unit : undefined;
-    if (state !== undefined && state !== stored)
-      this.store.setEntity(id, state, unit ? journalKey(unit) : undefined);
-    return reply;
-  }
-
-  private nowIso(): string {
-    return new Date(this.runtime.clock.now()).toISOString();
+  private authorized(request: IncomingMessage): boolean {
+    const header = request.headers["x-functions-key"];
+    const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? "")?.[1];
+    const query = new URLSearchParams((request.url ?? "").split("?")[1] ?? "").get("code");
+    const given = (Array.isArray(header) ? header[0] : header) ?? bearer ?? query ?? "";
+    const expected = Buffer.from(this.token);
+    const actual = Buffer.from(given);
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 }
 
-/** Durable's entity scheduler id: names are case-insensitive, keys are not. */
-function entityKey(name: string, key: string): string {
-  return `@${name.toLowerCase()}@${key}`;
-}
-
-/** One in-flight entry per unit: windows of one cursor run in parallel, other cursors one at a time. */
-export function journalKey(unit: WorkUnit): string {
-  return unit.kind === "time-window" ? `${unit.key}@${unit.from}-${unit.to}` : unit.key;
-}
-
-function toStatus(instance: LocalInstance): DurableOrchestrationStatus {
+function toStatus(row: InstanceRow): DurableOrchestrationStatus {
+  const instance = toLocalInstance(row);
   return {
-    name: instance.name,
-    instanceId: instance.instanceId,
+    ...instance,
     createdTime: new Date(instance.createdTime),
     lastUpdatedTime: new Date(instance.lastUpdatedTime),
-    input: instance.input,
-    output: instance.output,
-    runtimeStatus: instance.runtimeStatus,
-    customStatus: instance.customStatus,
   } as unknown as DurableOrchestrationStatus;
 }
 

@@ -4,13 +4,14 @@ import { SETTINGS_SCHEMA } from "../../src/config";
  * holds, against the EventIds that landed in the sink. Duplicates are explained (rows of an ambiguous
  * Sentinel call, or rows of a unit a kill -9 interrupted) or they fail the run.
  */
-import { createReadStream, existsSync, readFileSync, readdirSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { FEEDS, feedById } from "../../src/feeds";
 import { groundTruthEventId } from "../localhost/helpers";
 import { DEAD_LETTER_TABLE } from "../../src/ingest/streams";
-import type { InterruptedUnit, LocalState } from "../../src/localhost/stateStore";
+import type { InterruptedUnit, LocalState } from "../../src/localhost/store";
+import { readStoreSnapshot } from "../../src/localhost/store";
 import type { CheckpointState } from "../../src/planning/types";
 import type { FeedKey, Simulator } from "../../simulator/index";
 
@@ -151,8 +152,9 @@ export function checkpointsOf(state: LocalState): Map<string, CheckpointState> {
   return byKey;
 }
 
+/** The local engine's store as plain values (only while no host runs on `dataDir`). */
 export function readState(dataDir: string): LocalState {
-  return JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as LocalState;
+  return readStoreSnapshot(dataDir);
 }
 
 export function account(input: AccountingInput): Accounting {

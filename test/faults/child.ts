@@ -1,11 +1,12 @@
 /**
  * The local host as a process the fault suite can kill -9 (see harness.ts runKills): the embedded
- * simulator and local NDJSON sink, state in the data directory. Configured by FAULTS_CHILD (JSON).
+ * simulator and local NDJSON sink, the engine's store in the data directory. Configured by FAULTS_CHILD (JSON).
  * A restarted child resumes the simulated time where the state file left it, so time never goes back.
  */
 import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../../src/orchestrators/names";
+import { STORE_FILE } from "../../src/localhost/store";
 import { silentLogger } from "../../src/shared/logger";
 import { manualClock, realClock } from "../../simulator/index";
 import { startEmbedded } from "../../scripts/local/embedded";
@@ -15,7 +16,7 @@ import { latestTime } from "./harness";
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env["FAULTS_CHILD"] ?? "") as ChildConfig;
-  const statePath = join(config.dataDir, "state.json");
+  const statePath = join(config.dataDir, STORE_FILE);
   const resumeAt = Math.max(
     config.simStart,
     existsSync(statePath) ? latestTime(readState(config.dataDir)) : 0,

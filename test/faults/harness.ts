@@ -170,7 +170,7 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
       sim,
       startMs: SIM_NOW - scenario.volume.days * DAY_MS,
       endMs: sim.clock.now(),
-      state: readState(dataDir),
+      state: host.snapshot(),
       ledger,
       ambiguousIds,
       malformedOriginals: malformed,

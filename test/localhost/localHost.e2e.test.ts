@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -8,6 +9,7 @@ import { startEmbedded } from "../../scripts/local/embedded";
 import { feedById } from "../../src/feeds";
 import { DEAD_LETTER_TABLE } from "../../src/ingest/streams";
 import type { LocalHost } from "../../src/localhost/localHost";
+import { TOKEN_FILE } from "../../src/localhost/localHost";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../../src/orchestrators/names";
 import type { CycleReport } from "../../src/orchestrators/supervisor";
 import { cycleSettingsFrom } from "../../src/runtime/cycleSettings";
@@ -187,11 +189,12 @@ describe("local host end to end against the simulator (simulated clock)", () => 
     try {
       const url = await e.host.listen(0);
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const auth = { "x-functions-key": e.host.token };
       const post = (path: string, body: unknown) =>
         fetch(`${url}${path}`, {
           method: "POST",
           body: JSON.stringify(body),
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", ...auth },
         });
       const terminate = await post("/api/ingestion/terminate", {});
       assert.equal(terminate.status, 400);
@@ -202,7 +205,7 @@ describe("local host end to end against the simulator (simulated clock)", () => 
       const stopped = await post("/api/ingestion/terminate", { reason: "test over" });
       assert.equal(stopped.status, 202);
       await e.host.idle();
-      const status = (await (await fetch(`${url}/api/ingestion/status`)).json()) as {
+      const status = (await (await fetch(`${url}/api/ingestion/status`, { headers: auth })).json()) as {
         runtimeStatus: string;
         stoppedByOperator: boolean;
         cursors: unknown[];
@@ -210,6 +213,96 @@ describe("local host end to end against the simulator (simulated clock)", () => 
       assert.equal(status.runtimeStatus, "Terminated");
       assert.equal(status.stoppedByOperator, true);
       assert.equal(status.cursors.length, cycleSettingsFrom(e.host.runtime.config).cursors.length);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it("refuses control requests without this run's token, from a foreign Host or Origin, or with a non-JSON body", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "ms-e2e-guard-"));
+    dirs.push(dataDir);
+    const e = await embedded(dataDir);
+    try {
+      const url = new URL(await e.host.listen(0));
+      assert.equal(
+        readFileSync(join(dataDir, TOKEN_FILE), "utf8").trim(),
+        e.host.token,
+        "token kept in the data dir",
+      );
+      const send = (options: {
+        method?: string;
+        path: string;
+        headers?: Record<string, string>;
+        body?: string;
+      }) =>
+        new Promise<number>((resolve, reject) => {
+          const request = httpRequest(
+            {
+              host: url.hostname,
+              port: url.port,
+              method: options.method ?? "GET",
+              path: options.path,
+              headers: options.headers,
+            },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode ?? 0);
+            },
+          );
+          request.on("error", reject);
+          request.end(options.body);
+        });
+      const token = { "x-functions-key": e.host.token };
+      const reset = JSON.stringify({ cursor: "dlp", reason: "test" });
+      assert.equal(await send({ path: "/api/ingestion/status" }), 401, "no token");
+      assert.equal(
+        await send({ path: "/api/ingestion/status", headers: { "x-functions-key": "guess" } }),
+        401,
+      );
+      assert.equal(await send({ path: "/api/ingestion/status", headers: token }), 200);
+      assert.equal(
+        await send({ path: `/api/ingestion/status?code=${e.host.token}` }),
+        200,
+        "?code= like Azure",
+      );
+      assert.equal(
+        await send({
+          path: "/api/ingestion/status",
+          headers: { ...token, host: `attacker.example:${url.port}` },
+        }),
+        421,
+        "DNS rebinding: a foreign Host",
+      );
+      assert.equal(
+        await send({
+          method: "POST",
+          path: "/api/ingestion/reset",
+          headers: { ...token, origin: "https://attacker.example", "content-type": "application/json" },
+          body: reset,
+        }),
+        403,
+        "cross-site POST",
+      );
+      assert.equal(
+        await send({
+          method: "POST",
+          path: "/api/ingestion/reset",
+          headers: { ...token, "content-type": "text/plain" },
+          body: reset,
+        }),
+        415,
+        "a text/plain body (no CORS preflight) is refused",
+      );
+      assert.equal(
+        await send({
+          method: "POST",
+          path: "/api/ingestion/reset",
+          headers: { ...token, origin: url.origin, "content-type": "application/json" },
+          body: reset,
+        }),
+        202,
+        "same-origin JSON with the token goes through",
+      );
     } finally {
       await e.close();
     }
