@@ -4,19 +4,17 @@
  * Histories are synthetic but use the SDK's own executor, so what passes here is what the host runs.
  */
 import * as df from "durable-functions";
+import type { Action, OrchestratorState } from "../../src/localhost/history";
+import {
+  EXTENSION_SCHEMA,
+  EventType,
+  V1_SCHEMA,
+  historyEvent,
+  invokeOrchestrator,
+  orchestrationBinding,
+} from "../../src/localhost/history";
 
-export enum EventType {
-  ExecutionStarted = 0,
-  TaskScheduled = 4,
-  TaskCompleted = 5,
-  TaskFailed = 6,
-  TimerCreated = 10,
-  TimerFired = 11,
-  OrchestratorStarted = 12,
-  OrchestratorCompleted = 13,
-  EventSent = 14,
-  EventRaised = 15,
-}
+export { EventType };
 
 export type HistoryEvent = Record<string, unknown>;
 
@@ -26,13 +24,7 @@ function event(
   at: number,
   extra: Record<string, unknown> = {},
 ): HistoryEvent {
-  return {
-    EventType: type,
-    EventId: eventId,
-    IsPlayed: false,
-    Timestamp: new Date(at).toISOString(),
-    ...extra,
-  };
+  return historyEvent(type, at, extra, eventId) as unknown as HistoryEvent;
 }
 
 export class History {
@@ -94,71 +86,44 @@ export class History {
   }
 }
 
-export interface Action {
-  actionType: number;
-  functionName?: string;
-  input?: unknown;
-  instanceId?: string;
-  operation?: string;
-  fireAt?: string;
-  retryOptions?: Record<string, unknown>;
-  compoundActions?: Action[];
-}
+export type { Action };
+export type ReplayState = OrchestratorState;
+export { ActionType } from "../../src/localhost/history";
 
-export interface ReplayState {
-  isDone: boolean;
-  actions: Action[][];
-  output?: unknown;
-  error?: string;
-  customStatus?: unknown;
-}
-
-export const ActionType = {
-  CallActivity: 0,
-  CallActivityWithRetry: 1,
-  ContinueAsNew: 4,
-  CreateTimer: 5,
-  CallEntity: 7,
-  SignalEntity: 9,
-  WhenAny: 11,
-  WhenAll: 12,
-} as const;
+/** The binding schemas the replay suites run under: V1 (flattened) and what the extension sends (V2 + V3). */
+export const SCHEMAS = [
+  { label: "schema V1", ...V1_SCHEMA },
+  { label: "schema V2/V3", ...EXTENSION_SCHEMA },
+] as const;
+export type Schema = { upperSchemaVersion: number; upperSchemaVersionNew?: number };
 
 type Handler = (binding: unknown, context: unknown) => Promise<unknown>;
 
 /** One replay episode of a registered orchestration handler over `history`. */
-export async function replay(
+export function replay(
   handler: Handler,
   history: History,
   input: unknown,
   instanceId = "test-instance",
+  schema: Schema = EXTENSION_SCHEMA,
 ): Promise<ReplayState> {
   const context = new df.DummyOrchestrationContext("orchestration", "invocation", () => undefined);
-  const binding = {
-    history: JSON.parse(JSON.stringify(history.events)) as unknown,
-    input,
-    instanceId,
-    isReplaying: false,
-    parentInstanceId: undefined,
-    upperSchemaVersion: 0,
-    maximumShortTimerDuration: "6.00:00:00",
-    longRunningTimerIntervalDuration: "3.00:00:00",
-    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-  };
-  try {
-    return JSON.parse(JSON.stringify(await handler(binding, context))) as ReplayState;
-  } catch (error) {
-    const label = "$OutOfProcData$:";
-    const message = error instanceof Error ? error.message : "";
-    if (message.includes(label))
-      return JSON.parse(message.substring(message.indexOf(label) + label.length)) as ReplayState;
-    throw error;
-  }
+  const binding = orchestrationBinding(instanceId, history.events as never, input, schema);
+  return invokeOrchestrator(handler, binding, context);
 }
 
-/** Actions in task-id order (V1 schema flattens Task.all/any children into their episode's list). */
+function flatten(action: Action): Action[] {
+  return action.compoundActions ? action.compoundActions.flatMap(flatten) : [action];
+}
+
+/** Actions in task-id order: compound (Task.all/any) children inline, as both schemas number them. */
 export function flatActions(state: ReplayState): Action[] {
-  return state.actions.flat();
+  return state.actions.flat().flatMap(flatten);
+}
+
+/** The actions of each yield (V1 returns them so; V2+ returns one list with compound actions nested). */
+export function yieldGroups(state: ReplayState): Action[][] {
+  return (state.schemaVersion ?? 0) >= 1 ? (state.actions[0] ?? []).map(flatten) : state.actions;
 }
 
 /** Runs one entity batch through a registered entity handler. */

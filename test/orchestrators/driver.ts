@@ -1,4 +1,4 @@
-import type { Action, ReplayState } from "../helpers/durableHarness";
+import type { Action, ReplayState, Schema } from "../helpers/durableHarness";
 import { ActionType, History, flatActions, replay } from "../helpers/durableHarness";
 
 type Handler = Parameters<typeof replay>[0];
@@ -17,13 +17,14 @@ export async function driveToEnd(
   respond: (action: Action, taskId: number) => Response,
   maxEpisodes = 400,
   onSignal: (action: Action) => void = () => undefined,
+  schema?: Schema,
 ): Promise<{ state: ReplayState; history: History; episodes: number; actions: Action[] }> {
   const history = new History(name, input, start);
   let seen = 0;
   // Ids the SDK allocated beyond one per action: a retried activity's timers and re-attempts.
   let extra = 0;
   for (let episode = 1; episode <= maxEpisodes; episode += 1) {
-    const state = await replay(handler, history, input);
+    const state = await replay(handler, history, input, undefined, schema);
     const actions = flatActions(state);
     if (state.isDone || state.error) return { state, history, episodes: episode, actions };
     const fresh = actions.slice(seen).map((action, i) => ({ action, id: seen + i + extra }));
