@@ -371,8 +371,10 @@ export class DurableEngine {
     else if (state.error !== undefined)
       failure = `Orchestrator function '${instance.name}' failed: ${state.error}`;
 
-    // A non-determinism failure sends nothing: the replay's actions cannot be trusted.
-    const work = shim.nonDeterminism ? [] : shim.work;
+    // Nothing is sent after a non-determinism failure (the replay cannot be trusted) or an oversized custom
+    // status (the shim sets the status before it issues any action); an orchestrator error sends what the
+    // shim issued before the error was read, as the extension does.
+    const work = shim.nonDeterminism || customStatusBytes > MAX_CUSTOM_STATUS_BYTES ? [] : shim.work;
     const outbound = work.map((w) => this.outbound(instanceId, instance.execution, w, now));
     const crashKey = `${instanceId}:${instance.execution}:${history.length}`;
     if (

@@ -50,6 +50,9 @@ class VTask {
 
 const json = (value: unknown): string | undefined =>
   value === undefined ? undefined : JSON.stringify(value);
+/** The SDK serializes string inputs of activities and continueAsNew itself (Utils.processInput). */
+const preSerialized = (value: unknown): string | undefined =>
+  typeof value === "string" ? value : json(value);
 
 /** DTFx's NonDeterministicOrchestrationException text. */
 function notScheduled(what: string, id: number, name: string | undefined): string {
@@ -86,7 +89,7 @@ export function replayShim(
   };
   const activity = (name: string, input: unknown): VTask => {
     const id = nextId++;
-    issued.set(id, { kind: "activity", id, name, input: json(input) ?? "null" });
+    issued.set(id, { kind: "activity", id, name, input: preSerialized(input) ?? "null" });
     const task = new VTask();
     waiting.set(`task:${id}`, task);
     return task;
@@ -163,7 +166,9 @@ export function replayShim(
         entity(action, true);
         return undefined;
       case ActionType.ContinueAsNew:
-        result.continueAsNew = { input: action.input };
+        result.continueAsNew = {
+          input: typeof action.input === "string" ? (JSON.parse(action.input) as unknown) : action.input,
+        };
         return undefined;
       case ActionType.WhenAll:
       case ActionType.WhenAny: {
