@@ -16,7 +16,6 @@ import type * as EngineApp from "./fixtures/engineApp";
 const APP = join(__dirname, "fixtures", "engineApp.js");
 const functions = durableFunctions(APP);
 // The instance the captured handlers close over (a plain import would load a second copy).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { knobs } = require(APP) as typeof EngineApp;
 const NOW = Date.parse("2024-11-18T12:00:00Z");
 const dirs: string[] = [];
