@@ -49,7 +49,12 @@ export function packageFileList(repoRoot: string): string[] {
   const files = [
     "host.json",
     "package.json",
-    ...filesUnder(repoRoot, "dist/src", (relative) => relative.endsWith(".js")),
+    // The local host runs on devDependencies (better-sqlite3) and is never loaded by the Functions app.
+    ...filesUnder(
+      repoRoot,
+      "dist/src",
+      (relative) => relative.endsWith(".js") && !relative.startsWith("dist/src/localhost/"),
+    ),
     ...packageDirs
       .filter((dir) => existsSync(path.join(repoRoot, dir)))
       .flatMap((dir) => filesUnder(repoRoot, dir, ownFile(dir))),

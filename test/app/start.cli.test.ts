@@ -33,7 +33,7 @@ describe("npm start (the CLI around the local host)", () => {
       const tables = readTables(path.join(dataDir, "tables"));
       assert.ok((tables.get("Seg_Dlp_CL") ?? []).length > 0);
       assert.ok((tables.get("Cloud_Integrated_CL") ?? []).length > 0);
-      assert.ok(existsSync(path.join(dataDir, "state.json")));
+      assert.ok(existsSync(path.join(dataDir, "durable.sqlite")), "the engine's store");
 
       const second = await run(process.execPath, args, { env, timeout: 120_000 });
       assert.match(second.stdout, /cycle 0 summary/);

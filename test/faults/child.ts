@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     },
     logger: silentLogger,
     ...(config.unitBudgetMs !== undefined ? { unitBudgetMs: config.unitBudgetMs } : {}),
+    ...(config.atLeastOnce ? { atLeastOnce: config.atLeastOnce } : {}),
     onUnit: (unit, result) =>
       appendFileSync(
         unitLog,

@@ -18,6 +18,7 @@ import { Rng } from "../../simulator/core/random";
 import type { FaultRule, Simulator, SimulatorOptions } from "../../simulator/index";
 import { manualClock, startSimulator } from "../../simulator/index";
 import { startEmbedded } from "../../scripts/local/embedded";
+import type { EmbeddedOptions } from "../../scripts/local/embedded";
 import { createLogsIngestionFake } from "../fakes/logsIngestionFake";
 import type { LogsIngestionFake, LogsIngestionFault } from "../fakes/logsIngestionFake";
 import { sinkFor } from "../sentinel/helpers";
@@ -68,6 +69,8 @@ export interface InProcessScenario {
   settings?: Record<string, string>;
   /** A known, documented problem: violations are reported but do not fail the suite. */
   knownIssue?: string;
+  /** At-least-once delivery on the local engine (duplicated activities and messages, send/commit crashes). */
+  atLeastOnce?: EmbeddedOptions["atLeastOnce"];
 }
 
 const simOptions = (volume: Volume): Partial<SimulatorOptions> => ({
@@ -125,6 +128,7 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
     settings: { ...baseSettings(scenario.volume), ...scenario.settings },
     logger: silentLogger,
     ...sinkOption,
+    ...(scenario.atLeastOnce ? { atLeastOnce: scenario.atLeastOnce } : {}),
     onUnit: (unit, result) => {
       units += 1;
       if (DEBUG)
@@ -235,6 +239,7 @@ export interface ChildConfig {
   /** Start a new supervisor (first run, final run) instead of resuming the interrupted one. */
   restartSupervisor: boolean;
   unitBudgetMs?: number;
+  atLeastOnce?: EmbeddedOptions["atLeastOnce"];
 }
 
 const CHILD = join(__dirname, "child.js");

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { unzipSync } from "fflate";
-import { buildPackage, productionPackageDirs } from "../../scripts/package";
+import { buildPackage, packageFileList, productionPackageDirs } from "../../scripts/package";
 
 /** dist/test/infra → repository root. */
 const REPO_ROOT = path.resolve(__dirname, "../../..");
@@ -21,6 +21,7 @@ function fixture(): string {
   write("dist/src/index.js");
   write("dist/src/index.js.map");
   write("dist/src/feeds/audit.js");
+  write("dist/src/localhost/store.js");
   write("dist/test/feeds/audit.test.js");
   write("dist/scripts/package.js");
   write("src/index.ts");
@@ -42,7 +43,7 @@ function fixture(): string {
 }
 
 describe("npm run package", () => {
-  test("zips built src JS, host.json, package.json and production dependencies only", () => {
+  test("zips built src JS (without the local host), host.json, package.json and production dependencies only", () => {
     const root = fixture();
     try {
       const output = path.join(root, "out", "app.zip");
@@ -72,5 +73,19 @@ describe("npm run package", () => {
     for (const name of Object.keys(manifest.dependencies)) assert.ok(dirs.has(`node_modules/${name}`), name);
     for (const name of Object.keys(manifest.devDependencies))
       assert.ok(!dirs.has(`node_modules/${name}`), name);
+  });
+
+  test("no packaged module of the real build loads a devDependency (the local host and its SQLite stay out)", () => {
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+      devDependencies: Record<string, string>;
+    };
+    const packaged = packageFileList(REPO_ROOT).filter((f) => f.startsWith("dist/src/"));
+    assert.ok(packaged.includes("dist/src/index.js"));
+    assert.ok(!packaged.some((f) => f.startsWith("dist/src/localhost/")));
+    for (const file of packaged) {
+      const text = readFileSync(path.join(REPO_ROOT, file), "utf8");
+      for (const name of Object.keys(manifest.devDependencies))
+        assert.ok(!text.includes(`require("${name}")`), `${file} requires the devDependency ${name}`);
+    }
   });
 });
