@@ -11,9 +11,8 @@ import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { MultiBar, Presets } from "cli-progress";
 import type { SingleBar } from "cli-progress";
-import type { DurableOrchestrationStatus } from "durable-functions";
 import { ConfigError, loadConfig } from "../src/config";
-import { ingestionStatus } from "../src/http/control";
+import { ingestionStatus, nextCycle } from "../src/http/control";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../src/orchestrators/names";
 import type { SupervisorInput } from "../src/orchestrators/supervisor";
 import type { UnitResult, WorkUnit } from "../src/planning/types";
@@ -180,13 +179,6 @@ async function run(options: RunOptions): Promise<number> {
   }
   // --once must fail when any unit of the cycle failed, not only after three failures in a row.
   return cycles !== undefined && progress.lastUnitsFailed + failing > 0 ? 1 : 0;
-}
-
-/** The cycle after the last one the supervisor reported (0 on a fresh state file). */
-function nextCycle(status: DurableOrchestrationStatus | undefined): number {
-  const custom = status?.customStatus as { cycle?: unknown } | undefined;
-  const last = typeof custom?.cycle === "number" ? custom.cycle : undefined;
-  return last === undefined ? 0 : last + 1;
 }
 
 /** Resolves when the supervisor runs again (started through the control API); polls the state. */

@@ -149,7 +149,7 @@ export async function startIngestion(deps: ControlDeps): Promise<ControlResponse
       },
     };
   }
-  const input: SupervisorInput = { cycle: 0 };
+  const input: SupervisorInput = { cycle: nextCycle(status) };
   await deps.client.startNew(FUNCTIONS.supervisor, { instanceId: SUPERVISOR_INSTANCE_ID, input });
   deps.logger.info("supervisor started", { by: deps.caller ?? "unknown" });
   return {
@@ -307,6 +307,12 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
   return { status: 200, body: { summary: summaryLines(body.cursors), ...body } };
 }
 
+/** The cycle after the last one reported (0 for a new instance): (InstanceId, Cycle) never repeats. */
+export function nextCycle(status: DurableOrchestrationStatus | undefined): number {
+  const custom = status?.customStatus as { cycle?: unknown } | undefined;
+  return typeof custom?.cycle === "number" ? custom.cycle + 1 : 0;
+}
+
 export function stoppedByOperator(status: DurableOrchestrationStatus | undefined): boolean {
   return (
     status !== undefined &&
@@ -326,7 +332,7 @@ export async function watchdog(deps: ControlDeps): Promise<"running" | "operator
   if (stoppedByOperator(status)) return "operator-stopped";
   await deps.client.startNew(FUNCTIONS.supervisor, {
     instanceId: SUPERVISOR_INSTANCE_ID,
-    input: { cycle: 0 } satisfies SupervisorInput,
+    input: { cycle: nextCycle(status) } satisfies SupervisorInput,
   });
   deps.logger.warn("watchdog started the supervisor", { previous: status?.runtimeStatus ?? "NotFound" });
   return "started";
