@@ -23,6 +23,7 @@ import { setSharedRuntime } from "../runtime/runtime";
 import type { ActivityFn } from "./localDurable";
 import { driveOrchestration } from "./localDurable";
 import { FileStateStore } from "./stateStore";
+import { StatusHistory, renderStatusPage } from "./statusPage";
 import type { InterruptedUnit, LocalInstance } from "./stateStore";
 
 type Generated = (context: OrchestrationContext) => Generator<unknown, unknown, unknown>;
@@ -58,6 +59,7 @@ export class LocalHost implements ControlClient {
   private stopRequested = false;
   private readonly terminations = new Map<string, string>();
   private server: Server | undefined;
+  private readonly history = new StatusHistory();
   readonly activities: Record<string, ActivityFn>;
   /** Units the previous process left in flight (killed between starting them and recording them). */
   readonly interruptedAtStart: readonly InterruptedUnit[];
@@ -230,6 +232,12 @@ export class LocalHost implements ControlClient {
       "POST /api/ingestion/reset": () => resetCheckpointRequest(deps, body),
       "GET /api/health": () => Promise.resolve({ status: 200, body: { status: "ok", host: "local" } }),
     };
+    if (method === "GET" && path === "/") {
+      const status = await ingestionStatus(deps);
+      const samples = this.history.add(this.runtime.clock.now(), status.body);
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+      return void response.end(renderStatusPage(status.body, samples));
+    }
     const handler = routes[`${method} ${path}`];
     if (!handler) return respond(response, { status: 404, body: { error: `no route ${method} ${path}` } });
     respond(response, await handler());
