@@ -57,6 +57,9 @@ const escape = (text: string): string =>
     (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] ?? ch,
   );
 
+const text = (value: unknown, none = "–"): string =>
+  typeof value === "string" || typeof value === "number" ? String(value) : none;
+
 function lag(seconds: number | undefined): string {
   if (seconds === undefined) return "–";
   if (seconds < 120) return `${seconds} s`;
@@ -101,10 +104,10 @@ export function renderStatusPage(body: Record<string, unknown>, samples: readonl
     return prev && s.at > prev.at ? ((s.events - prev.events) * 60_000) / (s.at - prev.at) : 0;
   });
   const header = [
-    `runtime: <b id="runtime">${escape(String(body["runtimeStatus"] ?? "unknown"))}</b>`,
-    `cycle: <b id="cycle">${escape(String(body["cycle"] ?? "–"))}</b>`,
-    `phase: ${escape(String(body["phase"] ?? "–"))}`,
-    `next tick: ${escape(String(body["nextTickAt"] ?? "–"))}`,
+    `runtime: <b id="runtime">${escape(text(body["runtimeStatus"], "unknown"))}</b>`,
+    `cycle: <b id="cycle">${escape(text(body["cycle"]))}</b>`,
+    `phase: ${escape(text(body["phase"]))}`,
+    `next tick: ${escape(text(body["nextTickAt"]))}`,
   ].join(" · ");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
