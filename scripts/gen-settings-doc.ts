@@ -120,29 +120,10 @@ export async function formattedSettingsDoc(repoRoot: string): Promise<string> {
 }
 
 export const README_PATH = "README.md";
-const README_START = "<!-- settings:start -->";
-const README_END = "<!-- settings:end -->";
-
-/** README with the settings tables placed between its markers, formatted like the rest of the file. */
-export async function formattedReadme(repoRoot: string): Promise<string> {
-  const file = path.join(repoRoot, README_PATH);
-  const current = readFileSync(file, "utf8");
-  const start = current.indexOf(README_START);
-  const end = current.indexOf(README_END);
-  if (start === -1 || end < start)
-    throw new Error(`${README_PATH} lacks the ${README_START} … ${README_END} markers`);
-  const tables = renderSettingsSections(SETTINGS_SCHEMA, "###").join("\n\n");
-  const next = `${current.slice(0, start + README_START.length)}\n\n${tables}\n\n${current.slice(end)}`;
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  return prettier.format(next, { ...options, filepath: file });
-}
 
 async function main(): Promise<void> {
   const repoRoot = path.resolve(__dirname, "../..");
-  const targets: Array<[string, string]> = [
-    [SETTINGS_DOC_PATH, await formattedSettingsDoc(repoRoot)],
-    [README_PATH, await formattedReadme(repoRoot)],
-  ];
+  const targets: Array<[string, string]> = [[SETTINGS_DOC_PATH, await formattedSettingsDoc(repoRoot)]];
   for (const [relative, expected] of targets) {
     const file = path.join(repoRoot, relative);
     if (process.argv.includes("--check")) {

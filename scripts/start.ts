@@ -3,28 +3,34 @@
  * orchestrator, activities and entities as the Functions app, on the local Durable engine (state in the
  * data directory's store).
  *
- * With no Mimecast settings it starts the bundled Mimecast API simulator and the local NDJSON sink (the
- * embedded default) and says so. With MIMECAST_* settings in the environment it ingests for real.
+ * Settings come from ./local.settings.json ("Values") and the environment (scripts/local/settings.ts).
+ * Without Mimecast credentials it starts the bundled Mimecast API simulator and the local NDJSON sink
+ * (the embedded default) and says so; with them it ingests for real.
  */
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { MultiBar, Presets } from "cli-progress";
 import type { SingleBar } from "cli-progress";
 import { ConfigError, loadConfig } from "../src/config";
+import { ingestionStatus, nextCycle } from "../src/http/control";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../src/orchestrators/names";
-import type { CycleReport, SupervisorInput } from "../src/orchestrators/supervisor";
+import type { SupervisorInput } from "../src/orchestrators/supervisor";
 import type { UnitResult, WorkUnit } from "../src/planning/types";
 import { LocalHost, TOKEN_FILE } from "../src/localhost/localHost";
 import { DurableStore, STORE_FILE, StoreLockedError } from "../src/localhost/store";
 import type { LocalHostOptions } from "../src/localhost/localHost";
 import { createRuntime } from "../src/runtime/runtime";
+import { summaryTable } from "../src/runtime/statusSummary";
+import type { SummaryCursor } from "../src/runtime/statusSummary";
 import { createLogger } from "../src/shared/logger";
 import { manualClock } from "../simulator/index";
+import { BATCH_FILE_SLOT_MS } from "../simulator/core/slots";
 import { startEmbedded } from "./local/embedded";
 import type { Embedded } from "./local/embedded";
 import { runDoctor } from "./local/doctorCommand";
 import type { DoctorOptions } from "./local/doctorCommand";
+import { LocalSettingsError, resolveLocalSettings } from "./local/settings";
 
 interface RunOptions {
   once: boolean;
@@ -40,11 +46,7 @@ interface RunOptions {
 }
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
-
-/** Real settings present? Then this is not the embedded default. */
-function hasMimecastSettings(env: NodeJS.ProcessEnv): boolean {
-  return ["MIMECAST_CLIENT_ID", "MIMECAST_APP_ID", "MIMECAST_BASE_URL"].some((name) => env[name]);
-}
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().slice(0, 19) + "Z";
 
 async function run(options: RunOptions): Promise<number> {
   const dataDir = resolve(options.dataDir);
@@ -52,190 +54,279 @@ async function run(options: RunOptions): Promise<number> {
     new DurableStore(dataDir).close(); // refuses while another host runs on it
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const maxCycles = options.once ? 1 : options.cycles !== undefined ? Number(options.cycles) : undefined;
-  const progress = new Progress(options.progress && !options.quiet && process.stdout.isTTY === true);
+  const firstRun = !existsSync(join(dataDir, STORE_FILE));
+  const cycles = options.once ? 1 : options.cycles !== undefined ? Number(options.cycles) : undefined;
+  const local = resolveLocalSettings(process.env, { cwd: process.cwd(), dataDir });
+  const progress = new Progress(
+    options.progress && !options.quiet && process.stdout.isTTY === true,
+    options.quiet,
+  );
   const hooks: Pick<LocalHostOptions, "onStatus" | "onUnit"> = {
-    onStatus: (_id, status) => progress.status(status),
+    onStatus: (id, status) => {
+      if (id === SUPERVISOR_INSTANCE_ID) progress.status(status);
+    },
     onUnit: (unit, result) => progress.unit(unit, result),
   };
 
   let host: LocalHost;
   let embedded: Embedded | undefined;
-  if (hasMimecastSettings(process.env)) {
-    const config = loadConfig(process.env, Date.now());
+  if (local.mode === "real") {
+    const config = loadConfig(local.settings, Date.now());
     say("mimecast-sentinel — local host with your settings");
+    for (const note of local.notes) say(`  ${note}`);
     say(
       `  Mimecast ${config.mimecast.baseUrl} (API ${config.mimecast.apiVersion}); sink: ${config.sink.kind}`,
     );
-    host = new LocalHost({
-      runtime: createRuntime(config),
-      dataDir,
-      ...hooks,
-    });
+    host = new LocalHost({ runtime: createRuntime(config), dataDir, ...hooks });
+    if (firstRun) say(`  First run: history from ${isoSeconds(config.ingestion.startTimeMs)}, newest first.`);
   } else {
     const startDays = Number(options.startDays);
     const simStart = options.simTime !== undefined ? Date.parse(options.simTime) : undefined;
+    const settings: Record<string, string> = {
+      MIMECAST_START_DATE: new Date((simStart ?? Date.now()) - startDays * 86_400_000).toISOString(),
+      MIMECAST_LOG_LEVEL: options.quiet ? "error" : "warn",
+      ...local.settings,
+    };
     embedded = await startEmbedded({
       dataDir,
       seed: Number(options.seed),
       ...(simStart !== undefined ? { simClock: manualClock(simStart) } : {}),
-      settings: {
-        MIMECAST_START_DATE: new Date((simStart ?? Date.now()) - startDays * 86_400_000).toISOString(),
-        MIMECAST_LOG_LEVEL: options.quiet ? "error" : "warn",
-        ...pick(process.env, [
-          "MIMECAST_FEEDS",
-          "MIMECAST_LAG_SECONDS",
-          "MIMECAST_SCHEDULE",
-          "MIMECAST_TABLE_NAMES",
-        ]),
-      },
+      settings,
       logger: createLogger({ level: options.quiet ? "error" : "warn" }),
       ...hooks,
     });
     host = embedded.host;
     say("mimecast-sentinel — local run on the embedded default");
-    say("  No Mimecast settings in the environment, so this uses the bundled Mimecast API simulator");
+    say("  No Mimecast credentials (MIMECAST_CLIENT_ID or MIMECAST_APP_ID), so this uses the bundled");
     say(
-      `  (${embedded.sim.url}, seed ${options.seed}${simStart !== undefined ? `, simulated clock from ${options.simTime}` : ""})`,
+      `  Mimecast API simulator (${embedded.sim.url}, seed ${options.seed}${simStart !== undefined ? `, simulated clock from ${options.simTime}` : ""}).`,
     );
+    for (const note of local.notes) say(`  ${note}`);
+    if (firstRun) {
+      say(
+        local.settings["MIMECAST_START_DATE"] !== undefined
+          ? `  First run: history from MIMECAST_START_DATE (${local.settings["MIMECAST_START_DATE"]}), newest first.`
+          : `  First run: backfills ${startDays} day(s) of history (--start-days), newest first.`,
+      );
+    }
     say(
-      `  and writes Sentinel rows as NDJSON to ${join(dataDir, "tables")}. First run backfills ${startDays} day(s).`,
+      `  SIEM batch files (Seg_Cg_CL, Cloud_Integrated_CL) are published every ${BATCH_FILE_SLOT_MS / 60_000} minutes, as Mimecast does:`,
     );
+    say("  a cycle with 0 SIEM events between two files is normal, not a stall.");
   }
+  say(`  tables: ${local.sinkDir} (one NDJSON file per table; MIMECAST_LOCAL_SINK_DIR moves it)`);
 
   const url = await host.listen(Number(options.port));
-  say(`  store: ${join(dataDir, STORE_FILE)}   control API: ${url}/api/ingestion/status`);
+  say(`  store: ${join(dataDir, STORE_FILE)}${firstRun ? "" : " (resuming from its checkpoints)"}`);
+  say(`  status page: ${url}/?code=${host.token}   status API: ${url}/api/ingestion/status`);
   say(`  control token (header x-functions-key; also in ${join(dataDir, TOKEN_FILE)}): ${host.token}`);
   const resumed = host.resumeInterrupted();
   if (resumed.length > 0) say(`  resuming after an interrupted run: ${resumed.join(", ")}`);
 
   let stopping = false;
-  const onSignal = (): void => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    say("\nstopping: letting in-flight windows finish and checkpoint (Ctrl-C again to abort)…");
-    void host.stop();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const stopped = new Promise<void>((resolveStop) => {
+    const onSignal = (): void => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      say("\nstopping: letting in-flight windows finish and checkpoint (Ctrl-C again to abort)…");
+      resolveStop();
+      void host.stop();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
 
-  if (resumed.length === 0 || maxCycles !== undefined) {
-    const status = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
-    if (String(status?.runtimeStatus) !== "Running" || maxCycles !== undefined) {
-      const input: SupervisorInput = { cycle: 0, ...(maxCycles !== undefined ? { maxCycles } : {}) };
-      if (String(status?.runtimeStatus) === "Running")
+  const previous = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
+  if (resumed.length === 0 || cycles !== undefined) {
+    if (String(previous?.runtimeStatus) !== "Running" || cycles !== undefined) {
+      // Cycle numbers go on across runs, so (InstanceId, Cycle) in the health table never repeats.
+      const cycle = nextCycle(previous);
+      const input: SupervisorInput = {
+        cycle,
+        ...(cycles !== undefined ? { maxCycles: cycle + cycles } : {}),
+      };
+      if (String(previous?.runtimeStatus) === "Running")
         await host.terminate(SUPERVISOR_INSTANCE_ID, "restarted by npm start");
       await host.idle();
       await host.startNew(FUNCTIONS.supervisor, { instanceId: SUPERVISOR_INSTANCE_ID, input });
     }
   }
   say(
-    maxCycles === undefined
+    cycles === undefined
       ? "  running continuously on the schedule — Ctrl-C to stop\n"
-      : `  running ${maxCycles} cycle(s)\n`,
+      : `  running ${cycles} cycle(s)\n`,
   );
   await host.idle();
+  // An operator's terminate stops the supervisor, not npm start: the control API stays up so that
+  // POST /api/ingestion/start can resume it. Only Ctrl-C (or --once/--cycles) ends the process.
+  while (cycles === undefined && !stopping) {
+    const status = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
+    if (String(status?.runtimeStatus) !== "Terminated") break;
+    progress.pause();
+    say(`\nthe supervisor was terminated (${String(status?.output)}).`);
+    say(
+      `  npm start keeps serving ${url}: curl -X POST ${url}/api/ingestion/start resumes it; Ctrl-C exits.`,
+    );
+    await Promise.race([stopped, waitForRunning(host)]);
+    if (stopping) break;
+    say("the supervisor was started again\n");
+    await host.idle();
+  }
   progress.stop();
   await host.stop();
 
   const final = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
-  const report = (final?.output ?? final?.customStatus) as CycleReport | undefined;
-  const failed = printSummary(host, report);
+  const failing = await printSummary(host, progress, local.sinkDir);
   await embedded?.close();
   if (String(final?.runtimeStatus) === "Failed") {
     say(`the supervisor failed: ${String(final?.output)}`);
     return 1;
   }
-  return maxCycles !== undefined && failed > 0 ? 1 : 0;
-}
-
-function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of names) {
-    const value = env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
-/** The end-of-run table: one line per cursor. Returns how many cursors are failing. */
-function printSummary(host: LocalHost, report: CycleReport | undefined): number {
-  const cursors = report && Array.isArray(report.cursors) ? report.cursors : [];
-  if (cursors.length === 0) {
-    say("no cycle finished yet");
-    return 0;
-  }
-  const rows = cursors.map((c) => ({
-    cursor: c.key,
-    status: c.status,
-    "events (cycle)": c.eventsLastCycle,
-    "events (total)": c.eventsTotal,
-    "dead-lettered": c.deadLettered,
-    watermark: c.watermark !== undefined ? new Date(c.watermark).toISOString().slice(0, 19) + "Z" : "",
-    "lag (s)": c.lagSeconds ?? "",
-    "last error": (c.lastError ?? "").slice(0, 60),
-  }));
-  say(`\ncycle ${report?.cycle ?? "?"} summary (${host.runtime.config.sink.kind} sink):`);
-  console.table(rows);
   // --once must fail when any unit of the cycle failed, not only after three failures in a row.
-  return (report?.unitsFailed ?? 0) + cursors.filter((c) => c.status === "failing").length;
+  return cycles !== undefined && progress.lastUnitsFailed + failing > 0 ? 1 : 0;
 }
 
-/** A bar per feed while a cycle runs (TTY only); plain lines otherwise. */
-class Progress {
-  private readonly multibar: MultiBar | undefined;
-  private readonly bars = new Map<string, SingleBar>();
-  private readonly events = new Map<string, number>();
-  private readonly done = new Map<string, number>();
-
-  constructor(enabled: boolean) {
-    this.multibar = enabled
-      ? new MultiBar(
-          {
-            format: " {feed} |{bar}| {value}/{total} units | {events} events",
-            hideCursor: true,
-            clearOnComplete: false,
-          },
-          Presets.shades_classic,
-        )
-      : undefined;
+/** Resolves when the supervisor runs again (started through the control API); polls the state. */
+async function waitForRunning(host: LocalHost): Promise<void> {
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const status = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
+    if (String(status?.runtimeStatus) === "Running") return;
   }
+}
+
+/**
+ * The exit table, in every mode (after --once, Ctrl-C or a terminate): read from the checkpoints
+ * through the status route, so it shows what GET /api/ingestion/status shows. Returns failing cursors.
+ */
+async function printSummary(host: LocalHost, progress: Progress, sinkDir: string): Promise<number> {
+  const response = await ingestionStatus(host.controlDeps("npm start"));
+  const cursors = (response.body["cursors"] ?? []) as SummaryCursor[];
+  const done = progress.cyclesDone;
+  say(
+    `\n${done === 0 ? "no cycle finished in this run" : `${done} cycle(s) finished in this run (last: cycle ${progress.lastCycle})`}; ${host.runtime.config.sink.kind} sink${host.runtime.config.sink.kind === "local" ? ` (${sinkDir})` : ""}:`,
+  );
+  say(summaryTable(cursors));
+  return cursors.filter((c) => c.status === "failing").length;
+}
+
+interface CycleTally {
+  cycle: number;
+  planned: number;
+  done: number;
+  events: number;
+  deadLettered: number;
+  failed: number;
+}
+
+/**
+ * What runs on screen: with a terminal, a bar per feed for the cycle in progress; in every case one line
+ * per finished cycle (number, time, units done/planned, events, dead-letters, errors), so pipes, CI and
+ * container logs see the same as a terminal.
+ */
+class Progress {
+  private multibar: MultiBar | undefined;
+  private readonly bars = new Map<string, SingleBar>();
+  private readonly perFeed = new Map<string, { done: number; events: number }>();
+  private current: CycleTally | undefined;
+  cyclesDone = 0;
+  lastCycle: number | undefined;
+  lastUnitsFailed = 0;
+
+  constructor(
+    private readonly withBars: boolean,
+    private readonly quiet: boolean,
+  ) {}
 
   status(status: unknown): void {
-    const s = status as { phase?: string; cycle?: number; unitsPerFeed?: Record<string, number> };
-    if (s.phase !== "ingesting" || !s.unitsPerFeed) return;
-    if (!this.multibar) {
-      say(
-        `cycle ${s.cycle ?? "?"}: ${Object.values(s.unitsPerFeed).reduce((a, b) => a + b, 0)} units planned`,
-      );
-      return;
+    const s = status as {
+      phase?: string;
+      cycle?: number;
+      units?: number;
+      unitsPerFeed?: Record<string, number>;
+      finishedAt?: number;
+      nextTickAt?: number;
+      unitsFailed?: number;
+    };
+    if (s.phase === "ingesting" && s.unitsPerFeed) this.begin(s.cycle ?? 0, s.unitsPerFeed);
+    else if (s.phase === "sleeping") this.end(s);
+  }
+
+  private begin(cycle: number, unitsPerFeed: Record<string, number>): void {
+    const planned = Object.values(unitsPerFeed).reduce((a, b) => a + b, 0);
+    this.current = { cycle, planned, done: 0, events: 0, deadLettered: 0, failed: 0 };
+    this.perFeed.clear();
+    if (!this.withBars) return;
+    this.pause();
+    this.multibar = new MultiBar(
+      {
+        format: " {feed} |{bar}| {value}/{total} units | {events} events",
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      Presets.shades_classic,
+    );
+    say(`cycle ${cycle}: ${planned} units planned`);
+    for (const [feed, total] of Object.entries(unitsPerFeed)) {
+      this.bars.set(feed, this.multibar.create(total, 0, { feed: feed.padEnd(22), events: 0 }));
     }
-    for (const bar of this.bars.values()) this.multibar.remove(bar);
-    this.bars.clear();
-    this.done.clear();
-    for (const [feed, total] of Object.entries(s.unitsPerFeed)) {
-      this.bars.set(
-        feed,
-        this.multibar.create(total, 0, { feed: feed.padEnd(22), events: this.events.get(feed) ?? 0 }),
-      );
-    }
+  }
+
+  private end(s: { cycle?: number; finishedAt?: number; nextTickAt?: number; unitsFailed?: number }): void {
+    const tally = this.current ?? {
+      cycle: s.cycle ?? 0,
+      planned: 0,
+      done: 0,
+      events: 0,
+      deadLettered: 0,
+      failed: 0,
+    };
+    this.current = undefined;
+    this.pause();
+    this.cyclesDone += 1;
+    this.lastCycle = s.cycle ?? tally.cycle;
+    this.lastUnitsFailed = s.unitsFailed ?? tally.failed;
+    if (this.quiet) return;
+    const parts = [
+      `cycle ${this.lastCycle} done`,
+      s.finishedAt !== undefined ? isoSeconds(s.finishedAt) : "",
+      `${tally.done}/${tally.planned} units`,
+      `${tally.events} events`,
+      `${tally.deadLettered} dead-lettered`,
+      `${this.lastUnitsFailed} error(s)`,
+    ];
+    if (s.nextTickAt !== undefined) parts.push(`next ${isoSeconds(s.nextTickAt)}`);
+    say(parts.filter((p) => p !== "").join(" · "));
   }
 
   unit(unit: WorkUnit, result: UnitResult): void {
-    const events = (this.events.get(unit.feedId) ?? 0) + result.counts.ingested;
-    this.events.set(unit.feedId, events);
+    const tally = this.current;
+    if (!tally) return;
+    tally.done += 1;
+    tally.events += result.counts.ingested;
+    tally.deadLettered += result.counts.deadLettered;
+    if (result.kind === "failed") tally.failed += 1;
+    const feed = this.perFeed.get(unit.feedId) ?? { done: 0, events: 0 };
+    feed.done += 1;
+    feed.events += result.counts.ingested;
+    this.perFeed.set(unit.feedId, feed);
     const bar = this.bars.get(unit.feedId);
     if (bar) {
-      const done = (this.done.get(unit.feedId) ?? 0) + 1;
-      this.done.set(unit.feedId, done);
       // Partial units continue within the cycle: the bar grows rather than overflowing.
-      if (done > bar.getTotal()) bar.setTotal(done);
-      bar.update(done, { events });
+      if (feed.done > bar.getTotal()) bar.setTotal(feed.done);
+      bar.update(feed.done, { events: feed.events });
     }
   }
 
-  stop(): void {
+  /** Leaves the bars drawn as they are and releases the terminal for plain lines. */
+  pause(): void {
     this.multibar?.stop();
+    this.multibar = undefined;
+    this.bars.clear();
+  }
+
+  stop(): void {
+    this.pause();
   }
 }
 
@@ -287,7 +378,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StoreLockedError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof StoreLockedError ||
+    error instanceof LocalSettingsError
+  ) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }

@@ -34,14 +34,16 @@ export const dlpRecord: RecordBuilder = (ctx) => {
   };
 };
 
+const MALICIOUS_URL_CATEGORIES = ["Phishing & Fraud", "Compromised", "Dangerous file extension", "Malware"];
+export const CLEAN_URL_CATEGORIES = URL_CATEGORIES.filter((c) => !MALICIOUS_URL_CATEGORIES.includes(c));
+
 export const ttpUrlRecord: RecordBuilder = (ctx) => {
   const m = ctx.message();
   const { rng } = ctx;
   const malicious = rng.chance(0.3);
   const target = url(rng, malicious);
-  const category = malicious
-    ? rng.pick(["Phishing & Fraud", "Compromised", "Dangerous file extension"])
-    : rng.pick(URL_CATEGORIES);
+  // The category agrees with the verdict: a clean, allowed URL is never "Malware" (an analyst would stop).
+  const category = malicious ? rng.pick(MALICIOUS_URL_CATEGORIES) : rng.pick(CLEAN_URL_CATEGORIES);
   return {
     userEmailAddress: m.direction === "Outbound" ? m.sender : m.recipient,
     fromUserEmailAddress: m.sender,

@@ -80,7 +80,8 @@ const process: RecordBuilder = (ctx) => {
     accountId: ACCOUNT_CODE,
     action,
     aggregateId: m.aggregateId,
-    attachments: count > 0 ? `"${file.fileName}"` : null,
+    // A file name, as Mimecast writes it: no JSON quotes inside the string.
+    attachments: count > 0 ? file.fileName : null,
     emailSize: str(rng.int(2_000, 60_000)),
     holdReason: action === "Hld" ? rng.pick(["Spm", "Att", "RcptLimit", "Imp", "Url", "Ctnt"]) : null,
     messageId: m.messageId,

@@ -7,10 +7,10 @@ import type { Config } from "../config";
 import { BACKFILL_INSTANCE_PREFIX, FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../orchestrators/names";
 import type { BackfillInput } from "../orchestrators/backfill";
 import type { SupervisorInput } from "../orchestrators/supervisor";
-import { planCursor } from "../planning/planner";
 import type { CheckpointState, CycleSettings } from "../planning/types";
 import { initialCheckpoint } from "../planning/checkpoint";
 import { cycleSettingsFrom } from "../runtime/cycleSettings";
+import { cursorView, summaryLines } from "../runtime/statusSummary";
 import type { Logger } from "../shared/logger";
 
 /**
@@ -149,7 +149,7 @@ export async function startIngestion(deps: ControlDeps): Promise<ControlResponse
       },
     };
   }
-  const input: SupervisorInput = { cycle: 0 };
+  const input: SupervisorInput = { cycle: nextCycle(status) };
   await deps.client.startNew(FUNCTIONS.supervisor, { instanceId: SUPERVISOR_INSTANCE_ID, input });
   deps.logger.info("supervisor started", { by: deps.caller ?? "unknown" });
   return {
@@ -256,55 +256,61 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
   const backfills = (await deps.client.getStatusBy({})).filter((s) =>
     s.instanceId.startsWith(BACKFILL_INSTANCE_PREFIX),
   );
-  return {
-    status: 200,
-    body: {
-      instanceId: SUPERVISOR_INSTANCE_ID,
-      runtimeStatus: status?.runtimeStatus ?? "NotStarted",
-      stoppedByOperator: stoppedByOperator(status),
-      cycle: custom["cycle"],
-      phase: custom["phase"],
-      nextTickAt: iso(custom["nextTickAt"]),
-      lastUpdatedTime: status?.lastUpdatedTime,
-      cursors: settings.cursors.map((c, i) => {
-        const state = states[i] ?? initialCheckpoint(c.key);
-        const plan = planCursor(c, state, settings, now);
-        return {
-          cursor: c.key,
-          feed: c.feedId,
-          kind: c.kind,
-          watermark: iso(state.watermark),
-          lagSeconds: state.watermark !== undefined ? Math.round((now - state.watermark) / 1000) : undefined,
-          position: c.kind === "siem-day" || c.kind === "token-chain" ? summarize(state.cursor) : undefined,
-          lastSnapshotAt: iso(state.lastSnapshotAt),
-          backlogWindows: plan.backlogWindows,
-          openWindows: state.open.length,
-          eventsLastCycle: lastCycle.get(c.key),
-          eventsTotal: state.totals.ingested,
-          deadLettered: state.totals.deadLettered,
-          ambiguous: state.totals.ambiguous,
-          resent: state.totals.resent,
-          rateLimitedUntil: iso(state.rateLimitedUntil),
-          lastSuccessAt: iso(state.lastSuccessAt),
-          lastError: state.lastError?.message,
-          lastErrorAt: iso(state.lastError?.at),
-          consecutiveFailures: state.consecutiveFailures,
-          skippedSeconds: state.skippedMs !== undefined ? Math.round(state.skippedMs / 1000) : undefined,
-          pendingSweeps: state.sweeps?.length,
-          lateEventsFound: state.lateFound,
-          windowsNotSwept: state.unswept,
-          resets: state.resets.length > 0 ? state.resets : undefined,
-        };
-      }),
-      backfills: backfills.map((b) => ({
-        instanceId: b.instanceId,
-        runtimeStatus: b.runtimeStatus,
-        progress: b.customStatus,
-        createdTime: b.createdTime,
-      })),
-      links: deps.client.managementLinks(SUPERVISOR_INSTANCE_ID),
-    },
+  const body = {
+    instanceId: SUPERVISOR_INSTANCE_ID,
+    runtimeStatus: status?.runtimeStatus ?? "NotStarted",
+    stoppedByOperator: stoppedByOperator(status),
+    cycle: custom["cycle"],
+    phase: custom["phase"],
+    nextTickAt: iso(custom["nextTickAt"]),
+    lastUpdatedTime: status?.lastUpdatedTime,
+    cursors: settings.cursors.map((c, i) => {
+      const state = states[i] ?? initialCheckpoint(c.key);
+      const view = cursorView(c, state, settings, now);
+      return {
+        cursor: c.key,
+        feed: c.feedId,
+        kind: c.kind,
+        status: view.status,
+        watermark: iso(state.watermark),
+        lagSeconds: view.lagSeconds,
+        position: c.kind === "siem-day" || c.kind === "token-chain" ? summarize(state.cursor) : undefined,
+        lastSnapshotAt: iso(state.lastSnapshotAt),
+        backlogWindows: view.backlogWindows,
+        openWindows: state.open.length,
+        eventsLastCycle: lastCycle.get(c.key),
+        eventsTotal: state.totals.ingested,
+        deadLettered: state.totals.deadLettered,
+        ambiguous: state.totals.ambiguous,
+        resent: state.totals.resent,
+        rateLimitedUntil: iso(state.rateLimitedUntil),
+        lastSuccessAt: iso(state.lastSuccessAt),
+        lastError: state.lastError?.message,
+        lastErrorAt: iso(state.lastError?.at),
+        consecutiveFailures: state.consecutiveFailures,
+        skippedSeconds: state.skippedMs !== undefined ? Math.round(state.skippedMs / 1000) : undefined,
+        pendingSweeps: state.sweeps?.length,
+        lateEventsFound: state.lateFound,
+        windowsNotSwept: state.unswept,
+        resets: state.resets.length > 0 ? state.resets : undefined,
+      };
+    }),
+    backfills: backfills.map((b) => ({
+      instanceId: b.instanceId,
+      runtimeStatus: b.runtimeStatus,
+      progress: b.customStatus,
+      createdTime: b.createdTime,
+    })),
+    links: deps.client.managementLinks(SUPERVISOR_INSTANCE_ID),
   };
+  // One line per cursor first: the overview; the details follow.
+  return { status: 200, body: { summary: summaryLines(body.cursors), ...body } };
+}
+
+/** The cycle after the last one reported (0 for a new instance): (InstanceId, Cycle) never repeats. */
+export function nextCycle(status: DurableOrchestrationStatus | undefined): number {
+  const custom = status?.customStatus as { cycle?: unknown } | undefined;
+  return typeof custom?.cycle === "number" ? custom.cycle + 1 : 0;
 }
 
 export function stoppedByOperator(status: DurableOrchestrationStatus | undefined): boolean {
@@ -326,7 +332,7 @@ export async function watchdog(deps: ControlDeps): Promise<"running" | "operator
   if (stoppedByOperator(status)) return "operator-stopped";
   await deps.client.startNew(FUNCTIONS.supervisor, {
     instanceId: SUPERVISOR_INSTANCE_ID,
-    input: { cycle: 0 } satisfies SupervisorInput,
+    input: { cycle: nextCycle(status) } satisfies SupervisorInput,
   });
   deps.logger.warn("watchdog started the supervisor", { previous: status?.runtimeStatus ?? "NotFound" });
   return "started";

@@ -24,6 +24,7 @@ import { DurableEngine, schedulerId } from "./engine";
 import { durableFunctions } from "./registrations";
 import type { InstanceRow, InterruptedUnit, LocalState, RuntimeStatus } from "./store";
 import { DurableStore, toLocalInstance } from "./store";
+import { StatusHistory, renderStatusPage } from "./statusPage";
 
 export type { AtLeastOnce } from "./engine";
 
@@ -68,6 +69,7 @@ export class LocalHost implements ControlClient {
   private server: Server | undefined;
   /** This run's control-API token (also in `<dataDir>/control-token`). */
   readonly token = randomBytes(24).toString("base64url");
+  private readonly statusSamples = new StatusHistory();
   readonly dataDir: string;
   /** The activities the engine calls, by name (tests may wrap one). */
   readonly activities: Record<string, ActivityFn> = {};
@@ -260,6 +262,13 @@ export class LocalHost implements ControlClient {
     const deps = this.controlDeps();
     const body = method === "POST" ? await readJson(request) : undefined;
     if (body instanceof Error) return respond(response, { status: 400, body: { error: body.message } });
+    if (method === "GET" && path === "/") {
+      // The read-only status page (src/localhost/statusPage.ts): open it as `/?code=<token>`.
+      const status = await ingestionStatus(deps);
+      const samples = this.statusSamples.add(this.runtime.clock.now(), status.body);
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+      return void response.end(renderStatusPage(status.body, samples));
+    }
     const routes: Record<string, () => Promise<ControlResponse>> = {
       "POST /api/ingestion/start": () => startIngestion(deps),
       "GET /api/ingestion/status": () => ingestionStatus(deps),

@@ -1,8 +1,10 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
-import { planCycle } from "../planning/planner";
-import type { CursorPlan } from "../planning/planner";
+import { cursorLagSeconds, cursorStatus, windowsBehind } from "../planning/cursorStatus";
+import type { CursorStatus } from "../planning/cursorStatus";
+import { planCursor, planCycle } from "../planning/planner";
 import { nextTick } from "../planning/schedule";
-import type { CheckpointState, CycleSettings } from "../planning/types";
+import { initialCheckpoint } from "../planning/checkpoint";
+import type { CheckpointState, CursorDescriptor, CycleSettings } from "../planning/types";
 import type { CursorTally, DispatchSummary } from "./dispatch";
 import { checkpointEntityId, dispatchUnits } from "./dispatch";
 import { FUNCTIONS } from "./names";
@@ -22,7 +24,7 @@ export interface SupervisorInput {
 export interface CursorHealth {
   key: string;
   feedId: string;
-  status: "ok" | "behind" | "rate-limited" | "failing" | "idle";
+  status: CursorStatus;
   watermark?: number;
   lagSeconds?: number;
   backlogWindows: number;
@@ -119,7 +121,7 @@ export const supervisorOrchestrator: OrchestrationHandler = function* (
     unitsNotStarted: summary.unitsNotStarted,
     ...(summary.rateLimitedUntil !== undefined ? { rateLimitedUntil: summary.rateLimitedUntil } : {}),
     cursors: settings.cursors.map((c, i) =>
-      cursorHealth(c.key, c.feedId, after[i], plan.cursors[i], summary.tallies[c.key], finishedAt, c.lagMs),
+      cursorHealth(c, after[i], settings, summary.tallies[c.key], finishedAt),
     ),
   };
   const writeHealth: WriteHealthInput = { instanceId: context.df.instanceId, report };
@@ -156,37 +158,29 @@ export const supervisorOrchestrator: OrchestrationHandler = function* (
   return undefined;
 };
 
+/** A cursor's health after a cycle: labels and backlog from src/planning/cursorStatus (shared views). */
 export function cursorHealth(
-  key: string,
-  feedId: string,
+  descriptor: CursorDescriptor,
   state: CheckpointState | undefined,
-  plan: CursorPlan | undefined,
+  settings: CycleSettings,
   tally: CursorTally | undefined,
   now: number,
-  lagMs: number,
 ): CursorHealth {
   const watermark = state?.watermark;
   const rateLimited = state?.rateLimitedUntil !== undefined && state.rateLimitedUntil > now;
-  const failing = (state?.consecutiveFailures ?? 0) >= 3;
-  const backlog = Math.max(0, (plan?.backlogWindows ?? 0) - (tally?.units ?? 0));
-  const status: CursorHealth["status"] = failing
-    ? "failing"
-    : rateLimited
-      ? "rate-limited"
-      : backlog > 1
-        ? "behind"
-        : tally
-          ? "ok"
-          : "idle";
+  // Planned again from the state after the cycle, as the status route does: the two agree.
+  const backlog = windowsBehind(
+    descriptor,
+    planCursor(descriptor, state ?? initialCheckpoint(descriptor.key), settings, now),
+    now,
+  );
+  const lagSeconds = cursorLagSeconds(state, now, descriptor.lagMs);
   return {
-    key,
-    feedId,
-    status,
-    ...(watermark !== undefined
-      ? { watermark, lagSeconds: Math.max(0, Math.round((now - watermark) / 1000)) }
-      : state?.lastSuccessAt !== undefined
-        ? { lagSeconds: Math.max(0, Math.round((now - state.lastSuccessAt + lagMs) / 1000)) }
-        : {}),
+    key: descriptor.key,
+    feedId: descriptor.feedId,
+    status: cursorStatus(state, backlog, now),
+    ...(watermark !== undefined ? { watermark } : {}),
+    ...(lagSeconds !== undefined ? { lagSeconds } : {}),
     backlogWindows: backlog,
     eventsLastCycle: tally?.counts.ingested ?? 0,
     eventsTotal: state?.totals.ingested ?? 0,

@@ -6,7 +6,7 @@ import type { CheckpointState, CursorDescriptor, CycleSettings, TimeRange, WorkU
 /**
  * The pure planner: from settings, checkpoints and "now" to the units of one cycle. Live units (the
  * newest window of every cursor) come first so a long backfill never starves tailing; then resumed
- * units; then the oldest backfill windows, a bounded number per cursor.
+ * units; then backfill windows, newest first, a bounded number per cursor.
  */
 
 /** Requests right at the API's retention edge race the clock; stay this far inside it. */
@@ -171,9 +171,10 @@ function planTimeWindows(
     ...(recent(w.to) ? { collectDigest: true } : {}),
   });
   const live = chunks.length > 0 ? [chunks[chunks.length - 1]!] : [];
-  const backfill = chunks
-    .slice(0, Math.max(0, chunks.length - 1))
-    .slice(0, settings.maxBackfillWindowsPerCycle);
+  const backfill = newestFirst(
+    chunks.slice(0, Math.max(0, chunks.length - 1)),
+    settings.maxBackfillWindowsPerCycle,
+  );
   return {
     key: descriptor.key,
     live: live.map(fresh),
@@ -219,6 +220,16 @@ export function chunk(range: TimeRange, size: number): TimeRange[] {
     out.push({ from, to: Math.min(from + size, range.to) });
   }
   return out;
+}
+
+/**
+ * Backfill goes newest first: a user who just connected sees the last hours at once, not after days of
+ * history. The checkpoint protocol is unchanged — finished windows above the watermark are kept as
+ * covered ranges and the watermark moves only over the contiguous prefix, so it catches up when the
+ * oldest window is done.
+ */
+function newestFirst<T>(windows: readonly T[], max: number): T[] {
+  return windows.slice(Math.max(0, windows.length - max)).reverse();
 }
 
 /** Round-robin across cursors so one feed's long backfill does not queue ahead of every other feed's. */

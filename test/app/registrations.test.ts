@@ -29,8 +29,13 @@ describe("function registrations (src/index.ts)", () => {
       process.env["MIMECAST_CLIENT_ID"] = "client-id-1";
       process.env["MIMECAST_CLIENT_SECRET"] = "super-secret-value-123";
       process.env["MIMECAST_SCHEDULE"] = "* * * * * *";
-      const response = await (health.options["handler"] as HttpHandler)({} as HttpRequest, new Context());
+      // The warning goes to the invocation's log (captured here, so test output stays clean).
+      const logged: string[] = [];
+      const context = new Context({ logHandler: (_level, ...args) => void logged.push(args.join(" ")) });
+      const response = await (health.options["handler"] as HttpHandler)({} as HttpRequest, context);
       assert.equal(response.status, 503);
+      assert.match(logged.join("\n"), /MIMECAST_SCHEDULE/);
+      assert.doesNotMatch(logged.join("\n"), /super-secret-value-123/);
       const text = JSON.stringify(response.jsonBody);
       assert.match(text, /MIMECAST_SCHEDULE/);
       assert.doesNotMatch(text, /super-secret-value-123/);

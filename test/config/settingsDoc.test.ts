@@ -3,7 +3,6 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import {
-  formattedReadme,
   formattedSettingsDoc,
   README_PATH,
   renderSettingsDoc,
@@ -20,9 +19,11 @@ describe("docs/settings.md", () => {
     assert.equal(committed, await formattedSettingsDoc(REPO_ROOT));
   });
 
-  test("README's settings tables are up to date with the schema (regenerate: npm run gen:settings)", async () => {
-    const committed = readFileSync(path.join(REPO_ROOT, README_PATH), "utf8");
-    assert.equal(committed, await formattedReadme(REPO_ROOT));
+  test("README stays short: it links the settings reference instead of repeating its tables", () => {
+    const readme = readFileSync(path.join(REPO_ROOT, README_PATH), "utf8");
+    assert.ok(readme.includes("(docs/settings.md)"));
+    assert.ok(!readme.includes("| `MIMECAST_SECRET_CACHE_TTL_SECONDS` |"), "no settings table in README");
+    assert.ok(readme.length < 25_000, `README is ${readme.length} characters`);
   });
 
   test("has a row for every setting, with required-when, default and secrecy", () => {

@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FEEDS } from "../../src/feeds";
 import { cursorKey, cursorsFor } from "../../src/planning/cursors";
-import { initialCheckpoint } from "../../src/planning/checkpoint";
+import { initialCheckpoint, recordResult } from "../../src/planning/checkpoint";
 import { chunk, gaps, planCycle, planCursor, RETENTION_MARGIN_MS } from "../../src/planning/planner";
 import { nextTick } from "../../src/planning/schedule";
 import type { CheckpointState, CursorDescriptor, CycleSettings } from "../../src/planning/types";
 
+const ZERO = { fetched: 0, ingested: 0, deadLettered: 0, ambiguous: 0, pages: 0 };
 const H = 3_600_000;
 const D = 24 * H;
 const NOW = Date.UTC(2024, 10, 18, 12, 0, 0);
@@ -38,27 +39,34 @@ const settings = (cursors: CursorDescriptor[], startTimeMs = NOW - 60 * D): Cycl
 });
 
 describe("planner: first run backfill", () => {
-  it("chunks history from the start date by the feed's max window, newest window first", () => {
+  it("chunks history from the start date by the feed's max window; live window first, then backfill newest first", () => {
     const plan = planCursor(dlp, initialCheckpoint("dlp"), settings([dlp]), NOW);
     const head = NOW - dlp.lagMs;
     assert.equal(plan.live.length, 1);
     const live = plan.live[0]!;
     assert.equal(live.kind === "time-window" && live.to, head, "the live window ends at now − lag");
     assert.equal(plan.backfill.length, 8, "bounded per cycle");
-    const first = plan.backfill[0]!;
+    // Issue 15: a user who just connected wants the last hours first, not the oldest day.
+    const windows = plan.backfill.map((u) => (u.kind === "time-window" ? u : assert.fail("time window")));
     assert.equal(
-      first.kind === "time-window" && first.from,
-      NOW - 60 * D,
-      "backfill starts at the start date",
+      windows[0]!.to,
+      live.kind === "time-window" && live.from,
+      "backfill starts right below the live window",
     );
-    assert.ok(plan.backfill.every((u) => u.kind === "time-window" && u.to - u.from <= D));
+    for (let i = 1; i < windows.length; i += 1) {
+      assert.equal(windows[i]!.to, windows[i - 1]!.from, "each backfill window is the one just older");
+    }
+    assert.ok(
+      windows.every((u) => u.to - u.from <= D && u.origin === NOW - 60 * D),
+      "anchored at the start date",
+    );
     assert.equal(plan.backlogWindows, 60, "60 days minus the lag, in 1-day windows");
   });
 
   it("clamps the start to each feed's API retention (audit keeps 60 days)", () => {
     const plan = planCursor(audit, initialCheckpoint("audit"), settings([audit], NOW - 90 * D), NOW);
     const first = plan.backfill[0]!;
-    assert.equal(first.kind === "time-window" && first.from, NOW - 60 * D + RETENTION_MARGIN_MS);
+    assert.equal(first.kind === "time-window" && first.origin, NOW - 60 * D + RETENTION_MARGIN_MS);
   });
 
   it("puts every cursor's live window before any backfill, and interleaves backfill across feeds", () => {
@@ -71,6 +79,44 @@ describe("planner: first run backfill", () => {
       plan.units.slice(2, 6).map((u) => u.key),
       ["dlp", "audit", "dlp", "audit"],
     );
+  });
+});
+
+describe("planner: newest-first backfill keeps the checkpoint protocol", () => {
+  it("cycle after cycle of completed units: the watermark stays at the origin until the oldest window is in, then covers everything; no window twice", () => {
+    const s = settings([dlp]);
+    let state = initialCheckpoint("dlp");
+    const seen = new Set<string>();
+    const watermarks: (number | undefined)[] = [];
+    for (let cycle = 0; cycle < 20 && state.watermark !== NOW - dlp.lagMs; cycle += 1) {
+      const plan = planCursor(dlp, state, s, NOW);
+      for (const unit of [...plan.live, ...plan.backfill]) {
+        if (unit.kind !== "time-window") continue;
+        const id = `${unit.from}-${unit.to}`;
+        assert.ok(!seen.has(id), `window ${id} planned twice`);
+        seen.add(id);
+        state = recordResult(
+          state,
+          unit,
+          { kind: "completed", counts: ZERO, resume: undefined } as never,
+          NOW,
+        );
+        // Independent oracle: the watermark never passes a window that is not in yet.
+        const covered = [...seen].map((k) => k.split("-").map(Number) as [number, number]);
+        const origin = NOW - 60 * D;
+        let prefix = origin;
+        for (const [from, to] of covered.sort((a, b) => a[0] - b[0]))
+          if (from <= prefix) prefix = Math.max(prefix, to);
+        assert.ok((state.watermark ?? origin) <= prefix);
+      }
+      watermarks.push(state.watermark);
+    }
+    assert.equal(state.watermark, NOW - dlp.lagMs, "caught up");
+    assert.ok(
+      watermarks.slice(0, -1).every((w) => w === undefined || w === NOW - 60 * D),
+      "held at the origin while older history was missing",
+    );
+    assert.equal(seen.size, 60, "60 one-day windows (the newest cut short by the lag), each once");
   });
 });
 
