@@ -535,7 +535,9 @@ function parseJson(
     return JSON.parse(text) as unknown;
   } catch {
     const quoted =
-      options.quoteBody === false ? "" : `: ${JSON.stringify(redactor.redact(text.slice(0, 4096)).slice(0, 80))}`;
+      options.quoteBody === false
+        ? ""
+        : `: ${JSON.stringify(redactor.redact(text.slice(0, 4096)).slice(0, 80))}`;
     throw new MimecastBadResponseError(
       `${path} answered HTTP ${response.status} with a body that is not JSON (${text.length} chars${quoted})`,
       path,
