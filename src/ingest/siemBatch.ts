@@ -5,6 +5,7 @@ import { downloadBatchFile, redactPresignedUrl } from "../mimecast/batchFile";
 import { MimecastBadResponseError, isExpiredUrl, isTransient } from "../mimecast/errors";
 import { listSiemBatch } from "../mimecast/pagination";
 import { isolatedItem } from "./isolate";
+import { sinkFailureOutcome } from "./sinkFailure";
 import { failureOutcome } from "./jsonWindow";
 import type { SegmentItem, SegmentProgress } from "./segment";
 import { uploadUnitSegment } from "./segment";
@@ -137,9 +138,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           segment = [];
           if (!result.failure) return undefined;
           const reason = `Sentinel did not accept ${stream.streamName} rows: ${result.failure.message}`;
-          return result.failure.retryable
-            ? { kind: "partial", counts, resume: at(progress), reason }
-            : { kind: "failed", counts, resume: at(progress), reason, retryable: false };
+          return sinkFailureOutcome(result.failure, counts, at(progress), reason, job.now());
         };
         try {
           for await (const item of downloadBatchFile(client, file, {

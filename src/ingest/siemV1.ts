@@ -5,6 +5,7 @@ import type { SiemV1Format } from "../mimecast/siemV1";
 import { MimecastBadResponseError } from "../mimecast/errors";
 import { fetchSiemLogsV1 } from "../mimecast/siemV1";
 import { isolatedItem } from "./isolate";
+import { sinkFailureOutcome } from "./sinkFailure";
 import { anchorAt, failureOutcome } from "./jsonWindow";
 import type { SegmentItem } from "./segment";
 import { uploadUnitSegment } from "./segment";
@@ -117,9 +118,7 @@ export async function ingestSiemV1(job: SiemV1Job): Promise<UnitOutcome<SiemV1Re
           ...(anchor !== undefined ? { anchor } : {}),
         };
         const reason = `Sentinel did not accept ${stream.streamName} rows: ${uploaded.failure.message}`;
-        return uploaded.failure.retryable
-          ? { kind: "partial", counts, resume, reason }
-          : { kind: "failed", counts, resume, reason, retryable: false };
+        return sinkFailureOutcome(uploaded.failure, counts, resume, reason, job.now());
       }
       const visited = resume.visited ?? [];
       if (
