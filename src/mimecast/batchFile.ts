@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import { AxiosError } from "axios";
 import { Gunzip } from "fflate";
+import { getDomain } from "tldts-icann";
 import type { MimecastClient } from "./client";
 import {
   MimecastConfigurationError,
@@ -19,6 +20,13 @@ export interface DownloadOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The default: S3's virtual-hosted bucket hosts (`bucket.s3.amazonaws.com`,
+ * `bucket.s3.<region>.amazonaws.com`) where Mimecast's presigned batch files live — not every host under
+ * amazonaws.com (EC2, API Gateway and load-balancer names there belong to anyone).
+ */
+export const DEFAULT_FILE_HOST_ALLOWLIST: readonly string[] = [".s3.amazonaws.com", ".s3.*.amazonaws.com"];
+
 /** Path of a presigned URL without its query (the query holds the signature: never log it). */
 export function redactPresignedUrl(url: string): string {
   try {
@@ -29,13 +37,29 @@ export function redactPresignedUrl(url: string): string {
   }
 }
 
-/** Is `host` on the allow-list? Entries are exact host names or suffixes starting with a dot. */
+/**
+ * Is `host` on the allow-list? Entries are exact host names or suffixes starting with a dot, where a
+ * whole label may be `*` (one label). A suffix that is a bare public suffix (".co.uk") never matches,
+ * however the list was built.
+ */
 export function hostAllowed(host: string, allowlist: readonly string[]): boolean {
-  const h = host.toLowerCase();
+  const labels = host.toLowerCase().split(".");
   return allowlist.some((entry) => {
     const e = entry.toLowerCase().trim();
-    return e.startsWith(".") ? h.endsWith(e) && h.length > e.length : h === e;
+    if (!e.startsWith(".")) return labels.join(".") === e;
+    if (!suffixIsRegistrable(e)) return false;
+    const suffix = e.slice(1).split(".");
+    if (labels.length <= suffix.length) return false;
+    const tail = labels.slice(labels.length - suffix.length);
+    return suffix.every((label, i) => label === "*" || label === tail[i]) && labels[0] !== "";
   });
+}
+
+/** A ".suffix" entry ends in a registrable domain after its last `*` (".co.uk" and ".*.co.uk" do not). */
+export function suffixIsRegistrable(entry: string): boolean {
+  const labels = entry.replace(/^\./, "").split(".");
+  const fixed = labels.slice(labels.lastIndexOf("*") + 1).join(".");
+  return fixed.split(".").length >= 2 && getDomain(fixed) !== null;
 }
 
 /**

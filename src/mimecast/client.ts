@@ -8,6 +8,7 @@ import type { Logger, SecretRedactor } from "../shared/logger";
 import { globalRedactor, silentLogger } from "../shared/logger";
 import { boundedPauseMs } from "../shared/pause";
 import type { BackoffPolicy } from "./backoff";
+import { DEFAULT_FILE_HOST_ALLOWLIST } from "./batchFile";
 import { DEFAULT_BACKOFF, backoffDelay } from "./backoff";
 import type { CredentialsProvider, MimecastCredentials } from "./credentials";
 import { TOKEN_FAMILY, TOKEN_PATH } from "./endpoints";
@@ -131,7 +132,7 @@ export class MimecastClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.maxInlineWaitMs = options.maxInlineRateLimitWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS;
-    this.fileHostAllowlist = options.fileHostAllowlist ?? [".amazonaws.com"];
+    this.fileHostAllowlist = options.fileHostAllowlist ?? DEFAULT_FILE_HOST_ALLOWLIST;
     this.random = options.random ?? Math.random;
     this.budgets = options.budgets;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
