@@ -42,7 +42,7 @@ export async function serveBatchFile(
   if (!sim.batchFiles.exists(ref, request.now))
     return s3Error(404, "NoSuchKey", "The specified key does not exist.");
 
-  const fault = sim.faults.take(["expired-url", "truncated-gzip", "malformed-lines"], {
+  const fault = sim.faults.take(["expired-url", "truncated-gzip", "malformed-lines", "trailing-bytes"], {
     family: "siem-file",
     path: request.path,
     method: request.method,
@@ -60,6 +60,9 @@ export async function serveBatchFile(
       body: Readable.from(firstBytes(sim.batchFiles.body(ref), cut)),
     };
   }
+  if (fault?.kind === "trailing-bytes") {
+    return { status: 200, headers, body: Readable.from(withTrailer(sim.batchFiles.body(ref), fault.bytes)) };
+  }
   if (fault?.kind === "malformed-lines") {
     const rewrite = malformedRewriter(sim, ref, request.path, fault);
     return { status: 200, headers, body: sim.batchFiles.body(ref, rewrite) };
@@ -70,6 +73,15 @@ export async function serveBatchFile(
     headers: { ...headers, "Content-Length": String(size) },
     body: sim.batchFiles.body(ref),
   };
+}
+
+/** The whole gzip body, then bytes that are not gzip (seen in the wild: padding, a proxy's error text). */
+async function* withTrailer(
+  source: Readable,
+  bytes = "<html>502 Bad Gateway</html>\n",
+): AsyncGenerator<Buffer> {
+  for await (const chunk of source) yield chunk as Buffer;
+  yield Buffer.from(bytes, "latin1");
 }
 
 async function* firstBytes(source: Readable, limit: number): AsyncGenerator<Buffer> {

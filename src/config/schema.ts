@@ -395,10 +395,10 @@ const properties = {
   MIMECAST_FILE_HOST_ALLOWLIST: {
     type: "string",
     format: "host-allowlist",
-    default: ".amazonaws.com",
+    default: ".s3.amazonaws.com,.s3.*.amazonaws.com",
     description:
-      'Hosts that SIEM batch-file URLs may point at, separated by commas: exact host names, or suffixes starting with "." (at least two labels). Files on any other host are refused.',
-    examples: [".amazonaws.com,files.example.net"],
+      'Hosts that SIEM batch-file URLs may point at, separated by commas: exact host names, or suffixes starting with "." that end in a registrable domain (a bare public suffix such as ".co.uk" is refused; a whole label may be "*"). The default allows S3 bucket hosts only. Files on any other host are refused.',
+    examples: [".s3.amazonaws.com,.s3.*.amazonaws.com,files.example.net"],
     "x-group": "HTTP client",
     "x-expected": 'host names or ".suffix" entries separated by commas',
   },

@@ -97,22 +97,19 @@ export interface IndicatorRecord {
 export function indicatorRecords(
   objects: readonly Record<string, unknown>[],
   feedType: string,
+  chain: StixContext = emptyStixContext(),
 ): IndicatorRecord[] {
-  const malwareNames = new Map<string, string>();
-  for (const object of objects) {
-    if (object["type"] === "malware" && typeof object["id"] === "string") {
-      malwareNames.set(object["id"], typeof object["name"] === "string" ? object["name"] : object["id"]);
-    }
-  }
+  // Malware and relationships of the whole token chain: an indicator's relationship (or its malware)
+  // may be served in another file of the same chain than the indicator itself.
+  const context = emptyStixContext();
+  addStixContext(context, chain);
+  addStixContext(context, stixContextOf(objects));
   const indicates = new Map<string, string[]>();
-  for (const object of objects) {
-    if (object["type"] !== "relationship" || object["relationship_type"] !== "indicates") continue;
-    const source = object["source_ref"];
-    const target = object["target_ref"];
-    if (typeof source !== "string" || typeof target !== "string") continue;
-    const name = malwareNames.get(target);
+  for (const { source, target } of context.indicates) {
+    const name = context.malwareNames.get(target);
     if (name === undefined) continue;
-    indicates.set(source, [...(indicates.get(source) ?? []), name]);
+    const names = indicates.get(source) ?? [];
+    if (!names.includes(name)) indicates.set(source, [...names, name]);
   }
   const out: IndicatorRecord[] = [];
   objects.forEach((object, objectIndex) => {
@@ -125,6 +122,44 @@ export function indicatorRecords(
     });
   });
   return out;
+}
+
+/** The malware names and `indicates` relationships of some STIX objects (context, not rows). */
+export interface StixContext {
+  malwareNames: Map<string, string>;
+  indicates: Array<{ source: string; target: string }>;
+}
+
+export const emptyStixContext = (): StixContext => ({ malwareNames: new Map(), indicates: [] });
+
+export function stixContextOf(objects: readonly Record<string, unknown>[]): StixContext {
+  const context = emptyStixContext();
+  for (const object of objects) {
+    if (object["type"] === "malware" && typeof object["id"] === "string") {
+      context.malwareNames.set(
+        object["id"],
+        typeof object["name"] === "string" ? object["name"] : object["id"],
+      );
+    }
+    if (object["type"] !== "relationship" || object["relationship_type"] !== "indicates") continue;
+    const source = object["source_ref"];
+    const target = object["target_ref"];
+    if (typeof source === "string" && typeof target === "string") context.indicates.push({ source, target });
+  }
+  return context;
+}
+
+/** Adds `more` into `into` (relationships deduplicated). */
+export function addStixContext(into: StixContext, more: StixContext): void {
+  for (const [id, name] of more.malwareNames) into.malwareNames.set(id, name);
+  const known = new Set(into.indicates.map((r) => `${r.source}\u0000${r.target}`));
+  for (const r of more.indicates) {
+    const key = `${r.source}\u0000${r.target}`;
+    if (!known.has(key)) {
+      known.add(key);
+      into.indicates.push(r);
+    }
+  }
 }
 
 const CONTEXT_TYPES = new Set(["malware", "relationship", "identity", "marking-definition"]);

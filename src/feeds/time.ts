@@ -21,8 +21,20 @@ export function parseMimecastTime(value: unknown): number | undefined {
       : zone.length === 5
         ? `${zone.slice(0, 3)}:${zone.slice(3)}`
         : zone;
+  if (!realCalendarTime(date ?? "", Number(hh), Number(mm), Number(ss))) return undefined;
   const ms = Date.parse(`${date}T${hh}:${mm}:${ss}${frac.slice(0, 4)}${zoneNormalised}`);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * `Date.parse` rolls impossible dates over (`2026-02-30` becomes March 2) and accepts `24:00`: an event
+ * time that does not exist is unreadable, so the record is dead-lettered with its reason instead.
+ */
+function realCalendarTime(date: string, hh: number, mm: number, ss: number): boolean {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  if (m < 1 || m > 12 || d < 1 || hh > 23 || mm > 59 || ss > 59) return false;
+  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return d <= daysInMonth;
 }
 
 const ISO_LIKE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?(Z|z|[+-]\d{2}:?\d{2})?$/;

@@ -1,8 +1,11 @@
+import { createHash } from "node:crypto";
 import { mapRecord } from "../feeds/mapping";
 import type { SiemBatchFeedSpec } from "../feeds/types";
 import { downloadBatchFile, redactPresignedUrl } from "../mimecast/batchFile";
-import { isExpiredUrl } from "../mimecast/errors";
+import { MimecastBadResponseError, isExpiredUrl, isTransient } from "../mimecast/errors";
 import { listSiemBatch } from "../mimecast/pagination";
+import { isolatedItem } from "./isolate";
+import { sinkFailureOutcome } from "./sinkFailure";
 import { failureOutcome } from "./jsonWindow";
 import type { SegmentItem, SegmentProgress } from "./segment";
 import { uploadUnitSegment } from "./segment";
@@ -23,7 +26,27 @@ export interface SiemResume {
   deadLetteredThrough: number;
   /** Path of the file we were in (presigned URLs change per listing; the path does not). */
   file?: string;
+  /**
+   * The last unreadable break in that file: a file that breaks at the same line the same way
+   * MAX_SAME_BREAKS times is dead-lettered from there and passed, instead of retried for ever.
+   */
+  broken?: { line: number; code: string; attempts: number };
+  /** Short hashes of the cursors already read past (newest last, bounded): a listing that cycles stops. */
+  visited?: string[];
 }
+
+/** How often one file may break at the same line, the same way, before its rest is dead-lettered. */
+export const MAX_SAME_BREAKS = 3;
+/** Cursor hashes kept in the resume point (a cycle longer than this is caught by the page limit). */
+const MAX_VISITED = 32;
+/** Breaks that say the file's bytes are bad (not the network): the same again on every retry. */
+const CONTENT_BREAKS = new Set(["corrupt-gzip", "truncated"]);
+
+const cursorHash = (cursor: string | undefined): string =>
+  createHash("sha256")
+    .update(cursor ?? "")
+    .digest("base64url")
+    .slice(0, 16);
 
 export const SIEM_START: SiemResume = { fileIndex: 0, line: 1, deadLetteredThrough: 1 };
 
@@ -56,6 +79,9 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
   let counts: IngestCounts = zeroCounts();
   let relists = 0;
   const timeUp = (): boolean => pastDeadline(job);
+  /** Files read in this run (by path): a file listed again, on this page or a later one, is read once. */
+  const read = new Set<string>();
+  const visited = (): string[] => resume.visited ?? [];
   try {
     for (let pageNumber = 0; pageNumber < 10_000; pageNumber += 1) {
       const page = await listSiemBatch(client, {
@@ -66,6 +92,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
         ...(resume.cursor ? { nextPage: resume.cursor } : {}),
         ...(job.pageSize !== undefined ? { pageSize: job.pageSize } : {}),
       });
+      const advancing = page.files.length > 0 && page.nextPage !== undefined && !page.isCaughtUp;
       if (resume.file !== undefined) {
         const paths = page.files.map((f) => redactPresignedUrl(f.url));
         const found = paths[resume.fileIndex] === resume.file ? resume.fileIndex : paths.indexOf(resume.file);
@@ -75,7 +102,11 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           // The page no longer lists the file we were in (it aged out of retention, or the listing
           // changed): start the page over. Lines sent again carry their EventId; none is skipped.
           counts = addCounts(counts, { ...zeroCounts(), resent: Math.max(0, resume.line - 1) });
-          resume = { ...SIEM_START, ...(resume.cursor ? { cursor: resume.cursor } : {}) };
+          resume = {
+            ...SIEM_START,
+            ...(resume.cursor ? { cursor: resume.cursor } : {}),
+            ...(resume.visited ? { visited: resume.visited } : {}),
+          };
         }
       }
       let relisted = false;
@@ -93,7 +124,9 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           line: p.safeThrough,
           deadLetteredThrough: p.deadLetteredThrough,
           file: filePath,
+          ...(resume.visited ? { visited: resume.visited } : {}),
         });
+        if (read.has(filePath)) continue; // listed again (padding): already read in this run
         counts.pages += 1;
         let segment: SegmentItem[] = [];
         /** Uploads the buffered lines; an outcome when Sentinel did not take them all. */
@@ -105,9 +138,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           segment = [];
           if (!result.failure) return undefined;
           const reason = `Sentinel did not accept ${stream.streamName} rows: ${result.failure.message}`;
-          return result.failure.retryable
-            ? { kind: "partial", counts, resume: at(progress), reason }
-            : { kind: "failed", counts, resume: at(progress), reason, retryable: false };
+          return sinkFailureOutcome(result.failure, counts, at(progress), reason, job.now());
         };
         try {
           for await (const item of downloadBatchFile(client, file, {
@@ -118,12 +149,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
             const sourcePosition = `${feed.id} ${type} ${filePath} line ${item.line}`;
             segment.push(
               item.kind === "record"
-                ? {
-                    position: item.line,
-                    sourcePosition,
-                    mapped: mapRecord(feed, item.record),
-                    raw: item.record,
-                  }
+                ? isolatedItem(item.line, sourcePosition, item.record, () => mapRecord(feed, item.record))
                 : {
                     position: item.line,
                     sourcePosition,
@@ -152,8 +178,35 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
             relisted = true;
             break;
           }
-          return failureOutcome(error, counts, at(progress));
+          const code = isTransient(error) ? error.details[0]?.code : undefined;
+          if (code === undefined || !CONTENT_BREAKS.has(code))
+            return failureOutcome(error, counts, at(progress));
+          // The file's bytes are bad here. Count the break in the resume point (a value, not a throw,
+          // so the count survives); the same break MAX_SAME_BREAKS times dead-letters the rest.
+          const line = progress.safeThrough;
+          const before = index === resume.fileIndex && resume.file === filePath ? resume.broken : undefined;
+          const attempts = before && before.line === line && before.code === code ? before.attempts + 1 : 1;
+          if (attempts < MAX_SAME_BREAKS) {
+            return {
+              kind: "partial",
+              counts,
+              resume: { ...at(progress), broken: { line, code, attempts } },
+              reason: `${(error as Error).message} (break ${attempts} of ${MAX_SAME_BREAKS} at this line)`,
+            };
+          }
+          segment.push({
+            position: line,
+            sourcePosition: `${feed.id} ${type} ${filePath} line ${line}`,
+            mapped: {
+              kind: "bad-line",
+              reason: `the rest of the file from line ${line} is unreadable (${code}, ${attempts} times at the same line): ${(error as Error).message}`,
+              raw: "",
+            },
+          });
+          const passed = await flush();
+          if (passed) return passed;
         }
+        read.add(filePath);
         if (timeUp() && index + 1 < page.files.length) {
           return {
             kind: "partial",
@@ -168,10 +221,28 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
         }
       }
       if (relisted) continue;
+      if (advancing && visited().includes(cursorHash(page.nextPage))) {
+        // This page's files are in; its @nextPage points back to a page already read (A→B→A). Stay at
+        // the end of this page — a retry lists it, finds nothing new and stops here again.
+        const end: SiemResume = {
+          ...SIEM_START,
+          ...(resume.cursor ? { cursor: resume.cursor } : {}),
+          fileIndex: page.files.length,
+          ...(resume.visited ? { visited: resume.visited } : {}),
+        };
+        const error = new MimecastBadResponseError(
+          `SIEM ${type} listing cycled: @nextPage points back to a page already read; stopping instead of re-sending it`,
+          `siem ${type}`,
+          200,
+        );
+        return failureOutcome(error, counts, end);
+      }
       // Every file of the page is in: only now may the cursor move past it.
+      const seen = advancing ? [...visited(), cursorHash(resume.cursor)].slice(-MAX_VISITED) : visited();
       resume = {
         ...SIEM_START,
         ...(page.nextPage ? { cursor: page.nextPage } : resume.cursor ? { cursor: resume.cursor } : {}),
+        ...(seen.length > 0 ? { visited: seen } : {}),
       };
       if (page.isCaughtUp || page.files.length === 0 || !page.nextPage)
         return { kind: "completed", counts, resume };

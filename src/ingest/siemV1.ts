@@ -1,7 +1,11 @@
+import { createHash } from "node:crypto";
 import { mapRecord } from "../feeds/mapping";
 import type { SiemV1FeedSpec } from "../feeds/types";
 import type { SiemV1Format } from "../mimecast/siemV1";
+import { MimecastBadResponseError } from "../mimecast/errors";
 import { fetchSiemLogsV1 } from "../mimecast/siemV1";
+import { isolatedItem } from "./isolate";
+import { sinkFailureOutcome } from "./sinkFailure";
 import { anchorAt, failureOutcome } from "./jsonWindow";
 import type { SegmentItem } from "./segment";
 import { uploadUnitSegment } from "./segment";
@@ -22,7 +26,16 @@ export interface SiemV1Resume {
   /** Name of the file we stopped inside (a different file at this token means: start it over). */
   file?: string;
   anchor?: string;
+  /** Short hashes of the tokens already read past (newest last, bounded): a chain that repeats stops. */
+  visited?: string[];
 }
+
+const MAX_VISITED = 32;
+const tokenHash = (token: string | undefined): string =>
+  createHash("sha256")
+    .update(token ?? "")
+    .digest("base64url")
+    .slice(0, 16);
 
 export const SIEM_V1_START: SiemV1Resume = { line: 1, deadLetteredThrough: 1 };
 
@@ -55,19 +68,20 @@ export async function ingestSiemV1(job: SiemV1Job): Promise<UnitOutcome<SiemV1Re
         return {
           kind: "completed",
           counts,
-          resume: { ...SIEM_V1_START, ...(result.token ? { token: result.token } : {}) },
+          resume: {
+            ...SIEM_V1_START,
+            ...(result.token ? { token: result.token } : {}),
+            ...(resume.visited ? { visited: resume.visited } : {}),
+          },
         };
       }
       const { fileName } = result;
       const items: SegmentItem[] = result.items.map((item) => {
         const sourcePosition = `${feed.id} ${fileName} line ${item.line}`;
         return item.kind === "record"
-          ? {
-              position: item.line,
-              sourcePosition,
-              mapped: mapRecord(feed, feed.normalise(item.record, fileName)),
-              raw: item.record,
-            }
+          ? isolatedItem(item.line, sourcePosition, item.record, () =>
+              mapRecord(feed, feed.normalise(item.record, fileName)),
+            )
           : {
               position: item.line,
               sourcePosition,
@@ -104,14 +118,37 @@ export async function ingestSiemV1(job: SiemV1Job): Promise<UnitOutcome<SiemV1Re
           ...(anchor !== undefined ? { anchor } : {}),
         };
         const reason = `Sentinel did not accept ${stream.streamName} rows: ${uploaded.failure.message}`;
-        return uploaded.failure.retryable
-          ? { kind: "partial", counts, resume, reason }
-          : { kind: "failed", counts, resume, reason, retryable: false };
+        return sinkFailureOutcome(uploaded.failure, counts, resume, reason, job.now());
+      }
+      const visited = resume.visited ?? [];
+      if (
+        result.nextToken !== undefined &&
+        (result.nextToken === token || visited.includes(tokenHash(result.nextToken)))
+      ) {
+        // The chain points back to a file already read (the same mc-siem-token again). This file is in;
+        // stay past its end, so a retry finds nothing new to send and stops here again.
+        const anchor = anchorBefore(items, Number.MAX_SAFE_INTEGER);
+        const end: SiemV1Resume = {
+          ...(token ? { token } : {}),
+          line: (items.length > 0 ? items[items.length - 1]!.position : 0) + 1,
+          deadLetteredThrough: (items.length > 0 ? items[items.length - 1]!.position : 0) + 1,
+          file: fileName,
+          ...(anchor !== undefined ? { anchor } : {}),
+          ...(resume.visited ? { visited: resume.visited } : {}),
+        };
+        const error = new MimecastBadResponseError(
+          `API 1.0 SIEM: mc-siem-token repeats (the chain points back to a file already read); stopping instead of re-sending it`,
+          fileName,
+          200,
+        );
+        return failureOutcome(error, counts, end);
       }
       // The whole file is in: only now may the token move past it.
+      const seen = [...visited, tokenHash(token)].slice(-MAX_VISITED);
       resume = {
         ...SIEM_V1_START,
         ...(result.nextToken ? { token: result.nextToken } : token ? { token } : {}),
+        visited: seen,
       };
       if (!result.nextToken) {
         return { kind: "completed", counts, resume };

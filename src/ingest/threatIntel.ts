@@ -1,11 +1,15 @@
 import { mapRecord } from "../feeds/mapping";
-import { indicatorRecords } from "../feeds/stix";
+import type { StixContext } from "../feeds/stix";
+import { addStixContext, emptyStixContext, indicatorRecords, stixContextOf } from "../feeds/stix";
 import { formatMimecastTime } from "../feeds/time";
 import type { ThreatIntelFeedSpec } from "../feeds/types";
 import { MimecastBadResponseError } from "../mimecast/errors";
 import { fetchThreatIntelFeed } from "../mimecast/threatIntel";
 import type { TiUpload } from "../sentinel/tiUpload";
+import { boundedPauseMs } from "../shared/pause";
+import { isolatedItem } from "./isolate";
 import { anchorAt, failureOutcome } from "./jsonWindow";
+import { sinkFailureOutcome } from "./sinkFailure";
 import type { SegmentItem } from "./segment";
 import { deadLetterRow, uploadOrdered, uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
@@ -56,25 +60,35 @@ export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcom
     retryable
       ? { kind: "partial", counts, resume, reason }
       : { kind: "failed", counts, resume, reason, retryable: false };
+  const fetchFile = (token: string | undefined) =>
+    fetchThreatIntelFeed(client, {
+      feedType: feed.feedType,
+      fileType: "stix",
+      start: formatMimecastTime(job.window.from),
+      end: formatMimecastTime(job.window.to),
+      ...(token ? { token } : {}),
+    });
   try {
+    let chain: StixContext | undefined;
     for (let fileNumber = 0; fileNumber < (job.maxFiles ?? 10_000); fileNumber += 1) {
       const token = resume.token;
-      const file = await fetchThreatIntelFeed(client, {
-        feedType: feed.feedType,
-        fileType: "stix",
-        start: formatMimecastTime(job.window.from),
-        end: formatMimecastTime(job.window.to),
-        ...(token ? { token } : {}),
-      });
+      const file = await fetchFile(token);
       if (file.kind === "empty") return { kind: "completed", counts, resume: THREAT_INTEL_START };
       if (file.kind !== "stix") {
         throw new MimecastBadResponseError("threat-intel feed answered CSV to a STIX request", feed.id);
       }
-      const indicators = indicatorRecords(file.objects, feed.feedType);
+      // A chain of one file carries its own context; otherwise read the chain's context once first.
+      if (chain === undefined && (token !== undefined || file.nextToken !== undefined)) {
+        chain = await chainContext(fetchFile, job.maxFiles ?? 10_000);
+      }
+      const indicators = indicatorRecords(file.objects, feed.feedType, chain ?? emptyStixContext());
       const items: SegmentItem[] = indicators.map((indicator, index) => ({
-        position: index,
-        sourcePosition: `${feed.id} file ${token ?? "first"} indicator ${index} (object ${indicator.objectIndex})`,
-        mapped: mapRecord(feed, indicator.record),
+        ...isolatedItem(
+          index,
+          `${feed.id} file ${token ?? "first"} indicator ${index} (object ${indicator.objectIndex})`,
+          indicator.object,
+          () => mapRecord(feed, indicator.record),
+        ),
         raw: indicator.object,
       }));
       const handled = Math.max(resume.skipRecords, resume.tiThrough);
@@ -105,10 +119,8 @@ export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcom
         tiThrough: resume.tiThrough,
       });
       if (table.failure) {
-        return stop(
-          table.failure.retryable,
-          `Sentinel did not accept ${stream.streamName} rows: ${table.failure.message}`,
-        );
+        const reason = `Sentinel did not accept ${stream.streamName} rows: ${table.failure.message}`;
+        return sinkFailureOutcome(table.failure, counts, resume, reason, job.now());
       }
 
       // 2. Sentinel threat intelligence: the indicators that made valid rows (the rest are dead-letters).
@@ -147,7 +159,8 @@ export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcom
         if (ti.failure) {
           const reason = `Sentinel TI upload: ${ti.failure.message}`;
           if (ti.failure.status === 429 && ti.failure.retryAfterMs !== undefined) {
-            return { kind: "rate-limited", counts, resume, until: job.now() + ti.failure.retryAfterMs };
+            const until = job.now() + boundedPauseMs(ti.failure.retryAfterMs);
+            return { kind: "rate-limited", counts, resume, until };
           }
           return stop(ti.failure.retryable, reason);
         }
@@ -162,4 +175,31 @@ export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcom
   } catch (error) {
     return failureOutcome(error, counts, resume);
   }
+}
+
+/** Context objects kept from one chain at most: a bounded prefetch, whatever the files hold. */
+const MAX_CONTEXT_OBJECTS = 200_000;
+
+/**
+ * The malware and relationship objects of every file of the window's token chain, so an indicator
+ * gets its MalwareNames even when its relationship is served in another file. Only called for chains
+ * of more than one file (they are read once more, for context only).
+ */
+async function chainContext(
+  fetchFile: (token: string | undefined) => ReturnType<typeof fetchThreatIntelFeed>,
+  maxFiles: number,
+): Promise<StixContext> {
+  const context = emptyStixContext();
+  let token: string | undefined;
+  const seen = new Set<string>();
+  for (let n = 0; n < maxFiles; n += 1) {
+    const file = await fetchFile(token);
+    if (file.kind !== "stix") return context;
+    addStixContext(context, stixContextOf(file.objects));
+    if (context.malwareNames.size + context.indicates.length > MAX_CONTEXT_OBJECTS) return context;
+    if (!file.nextToken || seen.has(file.nextToken)) return context;
+    seen.add(file.nextToken);
+    token = file.nextToken;
+  }
+  return context;
 }

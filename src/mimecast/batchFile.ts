@@ -1,6 +1,8 @@
 import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { crc32 } from "node:zlib";
 import { AxiosError } from "axios";
+import { Gunzip } from "fflate";
+import { getDomain } from "tldts-icann";
 import type { MimecastClient } from "./client";
 import {
   MimecastConfigurationError,
@@ -18,6 +20,13 @@ export interface DownloadOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The default: S3's virtual-hosted bucket hosts (`bucket.s3.amazonaws.com`,
+ * `bucket.s3.<region>.amazonaws.com`) where Mimecast's presigned batch files live — not every host under
+ * amazonaws.com (EC2, API Gateway and load-balancer names there belong to anyone).
+ */
+export const DEFAULT_FILE_HOST_ALLOWLIST: readonly string[] = [".s3.amazonaws.com", ".s3.*.amazonaws.com"];
+
 /** Path of a presigned URL without its query (the query holds the signature: never log it). */
 export function redactPresignedUrl(url: string): string {
   try {
@@ -28,13 +37,29 @@ export function redactPresignedUrl(url: string): string {
   }
 }
 
-/** Is `host` on the allow-list? Entries are exact host names or suffixes starting with a dot. */
+/**
+ * Is `host` on the allow-list? Entries are exact host names or suffixes starting with a dot, where a
+ * whole label may be `*` (one label). A suffix that is a bare public suffix (".co.uk") never matches,
+ * however the list was built.
+ */
 export function hostAllowed(host: string, allowlist: readonly string[]): boolean {
-  const h = host.toLowerCase();
+  const labels = host.toLowerCase().split(".");
   return allowlist.some((entry) => {
     const e = entry.toLowerCase().trim();
-    return e.startsWith(".") ? h.endsWith(e) && h.length > e.length : h === e;
+    if (!e.startsWith(".")) return labels.join(".") === e;
+    if (!suffixIsRegistrable(e)) return false;
+    const suffix = e.slice(1).split(".");
+    if (labels.length <= suffix.length) return false;
+    const tail = labels.slice(labels.length - suffix.length);
+    return suffix.every((label, i) => label === "*" || label === tail[i]) && labels[0] !== "";
   });
+}
+
+/** A ".suffix" entry ends in a registrable domain after its last `*` (".co.uk" and ".*.co.uk" do not). */
+export function suffixIsRegistrable(entry: string): boolean {
+  const labels = entry.replace(/^\./, "").split(".");
+  const fixed = labels.slice(labels.lastIndexOf("*") + 1).join(".");
+  return fixed.split(".").length >= 2 && getDomain(fixed) !== null;
 }
 
 /**
@@ -111,16 +136,24 @@ export async function* downloadBatchFile(
 
     const stalled = stallGuard(body, client.timeoutMs, controller);
     let lastLine = (options.startLine ?? 1) - 1;
+    const gunzip: GunzipState = { trailingBytes: false, lines: 0 };
     try {
-      for await (const item of parseNdjson(gunzipIfNeeded(body, stalled), options)) {
+      for await (const item of parseNdjson(gunzipIfNeeded(body, stalled, gunzip), options)) {
         lastLine = item.line;
         yield item;
+      }
+      if (gunzip.trailingBytes) {
+        // Every line of the gzip data is in; what follows it is not gzip. Dead-letter that, finish the file.
+        const line = Math.max(lastLine, gunzip.lines) + 1;
+        if (line >= (options.startLine ?? 1)) {
+          yield { kind: "bad-line", line, raw: "", reason: TRAILING_BYTES_REASON };
+        }
       }
     } catch (error) {
       const code = stalled.fired
         ? "stalled"
-        : isZlibError(error)
-          ? "corrupt-gzip"
+        : error instanceof GunzipError
+          ? error.code
           : error instanceof Error && "code" in error && error.code === "ERR_STREAM_PREMATURE_CLOSE"
             ? "truncated"
             : "network";
@@ -143,8 +176,49 @@ export async function* downloadBatchFile(
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
-/** Batch files are gzip; tolerate an already-decompressed body (proxies, Content-Encoding) by sniffing. */
-async function* gunzipIfNeeded(body: Readable, guard: StallGuard): AsyncGenerator<Buffer> {
+/** Reason of the dead-letter for bytes after the end of a file's gzip data. */
+export const TRAILING_BYTES_REASON =
+  "bytes after the end of the gzip data are not gzip: every line before them was read; the rest is unreadable";
+
+interface GunzipState {
+  /** The gzip data ended and bytes that are not another gzip member followed. */
+  trailingBytes: boolean;
+  /** Newlines decompressed so far (the position the trailing bytes sit at). */
+  lines: number;
+}
+
+/** The gzip stream is broken: `corrupt-gzip` (bad data) or `truncated` (it ended mid-member). */
+class GunzipError extends Error {
+  constructor(
+    readonly code: "corrupt-gzip" | "truncated",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Input is fed to the inflater in slices this small so that one slice can never inflate to more than a
+ * few MB (deflate's ratio is at most ~1032:1): a bomb streams through in bounded memory.
+ */
+const INFLATE_SLICE_BYTES = 4096;
+/** fflate's code for a malformed gzip header (here: a member that is not one). */
+const FFLATE_INVALID_HEADER = 6;
+const FFLATE_UNEXPECTED_EOF = 0;
+
+/**
+ * Batch files are gzip; tolerate an already-decompressed body (proxies, Content-Encoding) by sniffing.
+ * fflate's streaming Gunzip (not node's zlib) because it hands over every byte inflated before an error:
+ * node's gunzip drops the output of the write in which it meets trailing garbage, so the good lines just
+ * before it were lost and the file failed at the same place for ever. fflate checks neither the end of
+ * the stream nor the trailer, so we do: the last member's CRC-32 and size must match its trailer, or
+ * the file is truncated (or corrupt) — after every complete line before the break was yielded.
+ */
+async function* gunzipIfNeeded(
+  body: Readable,
+  guard: StallGuard,
+  state: GunzipState,
+): AsyncGenerator<Buffer> {
   const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first = await guard.waitFor(iterator.next());
   if (first.done) return;
@@ -157,33 +231,59 @@ async function* gunzipIfNeeded(body: Readable, guard: StallGuard): AsyncGenerato
       yield next.value;
     }
   };
-  if (head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
-    const gunzip = createGunzip();
-    const source = rest();
-    // Pipe by hand so an upstream error reaches the consumer as an error, not a silent end.
-    void (async () => {
-      try {
-        for await (const chunk of source) {
-          if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once("drain", r));
-        }
-        gunzip.end();
-      } catch (error) {
-        gunzip.destroy(error as Error);
-      }
-    })();
-    yield* gunzip as AsyncIterable<Buffer>;
-  } else {
+  if (!(head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1)) {
     yield* rest();
+    return;
   }
-}
-
-function isZlibError(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    "code" in error &&
-    typeof error.code === "string" &&
-    (error.code.startsWith("Z_") || error.code === "ERR_ZLIB_BINDING_CLOSED")
-  );
+  const out: Buffer[] = [];
+  let inflated = 0;
+  /** CRC-32 and size (mod 2^32) of the current member's output, and the last 8 input bytes seen. */
+  let memberCrc = 0;
+  let memberSize = 0;
+  let tail = Buffer.alloc(0);
+  const inflater = new Gunzip((chunk) => {
+    if (chunk.length === 0) return;
+    inflated += chunk.length;
+    const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    memberCrc = crc32(buffer, memberCrc);
+    memberSize = (memberSize + buffer.length) >>> 0;
+    for (let i = buffer.indexOf(0x0a); i !== -1; i = buffer.indexOf(0x0a, i + 1)) state.lines += 1;
+    out.push(buffer);
+  });
+  inflater.onmember = () => {
+    memberCrc = 0;
+    memberSize = 0;
+  };
+  /** Pushes one slice; false once the gzip data is over and the rest is trailing bytes. */
+  const push = (slice: Uint8Array, final: boolean): boolean => {
+    try {
+      inflater.push(slice, final);
+      return true;
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code === FFLATE_INVALID_HEADER && inflated > 0) {
+        state.trailingBytes = true;
+        return false;
+      }
+      throw new GunzipError(
+        code === FFLATE_UNEXPECTED_EOF ? "truncated" : "corrupt-gzip",
+        `gzip data is ${code === FFLATE_UNEXPECTED_EOF ? "truncated" : "corrupt"} (${(error as Error).message})`,
+      );
+    }
+  };
+  for await (const chunk of rest()) {
+    tail = Buffer.concat([tail, chunk.subarray(Math.max(0, chunk.length - 8))]).subarray(-8);
+    for (let offset = 0; offset < chunk.length; offset += INFLATE_SLICE_BYTES) {
+      const ok = push(chunk.subarray(offset, offset + INFLATE_SLICE_BYTES), false);
+      yield* out.splice(0);
+      if (!ok) return;
+    }
+  }
+  push(new Uint8Array(0), true);
+  yield* out.splice(0);
+  if (tail.length < 8 || tail.readUInt32LE(0) !== memberCrc >>> 0 || tail.readUInt32LE(4) !== memberSize) {
+    throw new GunzipError("truncated", "gzip data ended early (its CRC-32/size trailer does not match)");
+  }
 }
 
 interface StallGuard {

@@ -6,7 +6,9 @@ import type { Clock } from "../shared/clock";
 import { systemClock } from "../shared/clock";
 import type { Logger, SecretRedactor } from "../shared/logger";
 import { globalRedactor, silentLogger } from "../shared/logger";
+import { boundedPauseMs } from "../shared/pause";
 import type { BackoffPolicy } from "./backoff";
+import { DEFAULT_FILE_HOST_ALLOWLIST } from "./batchFile";
 import { DEFAULT_BACKOFF, backoffDelay } from "./backoff";
 import type { CredentialsProvider, MimecastCredentials } from "./credentials";
 import { TOKEN_FAMILY, TOKEN_PATH } from "./endpoints";
@@ -51,6 +53,8 @@ export interface MimecastClientOptions {
   allowInsecureHttp?: boolean;
   /** Source of jitter in [0,1). */
   random?: () => number;
+  /** Largest response body read into memory (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 export interface RequestSpec {
@@ -65,6 +69,8 @@ export interface RequestSpec {
   auth?: "api" | "none";
   /** Extra headers (e.g. the API 1.0 `mc-siem-token`). */
   headers?: Record<string, string>;
+  /** Overrides the client's response size cap for this call (API 1.0 SIEM files). */
+  maxResponseBytes?: number;
 }
 
 export interface RawResponse {
@@ -75,7 +81,11 @@ export interface RawResponse {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_INLINE_WAIT_MS = 10_000;
-const MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
+/**
+ * Response bodies are buffered, so they are capped: a JSON page of 500 records is a few MB at most, and
+ * a 300 MB "page" is a broken or hostile server, refused as a permanent error instead of held in memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** How many rate-limit waits one call may sit through inline before it hands the wait to its caller. */
 const MAX_INLINE_RATE_LIMIT_WAITS = 3;
 
@@ -111,6 +121,7 @@ export class MimecastClient {
   private readonly tokens: TokenProvider;
   private limiter?: RateLimiter;
   private readonly budgets?: Record<string, Budget>;
+  private readonly maxResponseBytes: number;
 
   constructor(private readonly options: MimecastClientOptions) {
     this.allowInsecureHttp = options.allowInsecureHttp ?? false;
@@ -121,9 +132,10 @@ export class MimecastClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.maxInlineWaitMs = options.maxInlineRateLimitWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS;
-    this.fileHostAllowlist = options.fileHostAllowlist ?? [".amazonaws.com"];
+    this.fileHostAllowlist = options.fileHostAllowlist ?? DEFAULT_FILE_HOST_ALLOWLIST;
     this.random = options.random ?? Math.random;
     this.budgets = options.budgets;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (options.rateLimiter) this.limiter = options.rateLimiter;
     this.http = axios.create({
       baseURL: this.baseUrl,
@@ -132,7 +144,6 @@ export class MimecastClient {
       maxRedirects: 0,
       validateStatus: () => true,
       responseType: "arraybuffer",
-      maxContentLength: MAX_RESPONSE_BYTES,
       transitional: { clarifyTimeoutError: true },
     });
     this.tokens = new TokenProvider((reload) => this.fetchToken(reload), this.clock, this.redactor);
@@ -181,7 +192,7 @@ export class MimecastClient {
   /** GET a REST endpoint (`/siem/v1/...`) and parse its JSON. */
   async getJson(path: string, family: string, query: RequestSpec["query"]): Promise<unknown> {
     const response = await this.request({ method: "GET", path, family, query });
-    return parseJson(path, response);
+    return parseJson(path, response, this.redactor);
   }
 
   parseEnvelope(
@@ -189,7 +200,7 @@ export class MimecastClient {
     response: RawResponse,
     acceptFailCodes: readonly string[],
   ): JsonEnvelope & { acceptedFailure?: MimecastErrorDetail[] } {
-    const parsed = parseJson(path, response);
+    const parsed = parseJson(path, response, this.redactor);
     if (!isRecord(parsed))
       throw new MimecastBadResponseError(
         `${path} answered with a non-object JSON body`,
@@ -197,7 +208,7 @@ export class MimecastClient {
         response.status,
       );
     if (hasFailures(parsed)) {
-      const details = extractErrorDetails(parsed);
+      const details = redactDetails(extractErrorDetails(parsed), this.redactor);
       if (details.length > 0 && details.every((d) => acceptFailCodes.includes(d.code))) {
         return { ...parsed, data: [], acceptedFailure: details };
       }
@@ -218,6 +229,7 @@ export class MimecastClient {
     const limiter = await this.rateLimiter();
     let transientRetries = 0;
     let rateLimitWaits = 0;
+    let rateLimited = 0;
     let authRetried = false;
     for (;;) {
       const decision = limiter.acquire(spec.family);
@@ -251,7 +263,7 @@ export class MimecastClient {
 
       const { status } = response;
       if (status >= 200 && status < 300) return response;
-      const details = safeDetails(response);
+      const details = redactDetails(safeDetails(response), this.redactor);
       if (status === 401 || status === 418) {
         if (spec.auth === "none") {
           throw new MimecastAuthError(
@@ -268,7 +280,18 @@ export class MimecastClient {
         }
         throw await this.authError(spec.path, status, details);
       }
-      if (status === 429) continue; // the limiter now holds the pause; the gate above decides inline vs value
+      if (status === 429) {
+        // The limiter now holds a bounded pause; the gate above decides inline vs value. Counting the
+        // 429s too means no limiter state (shared, reset, clamped) can turn them into a retry loop.
+        rateLimited += 1;
+        if (rateLimited > MAX_INLINE_RATE_LIMIT_WAITS) {
+          throw new MimecastRateLimitedError(
+            spec.path,
+            limiter.pausedUntil(spec.family) ?? this.clock.now() + boundedPauseMs(undefined),
+          );
+        }
+        continue;
+      }
       if (status >= 500 || status === 408) {
         const error = new MimecastTransientError(
           `Mimecast ${spec.path} answered HTTP ${status}${details.length ? `: ${formatDetails(details)}` : ""}`,
@@ -299,24 +322,39 @@ export class MimecastClient {
   private async send(spec: RequestSpec, headers: Record<string, string>): Promise<RawResponse> {
     const started = this.clock.now();
     const data = spec.form ? new URLSearchParams(spec.form).toString() : spec.body;
-    const response: AxiosResponse<ArrayBuffer> = await this.http.request({
-      method: spec.method,
-      url: spec.path,
-      params: spec.query,
-      data,
-      timeout: this.timeoutMs,
-      headers: {
-        Accept: "application/json",
-        "Accept-Encoding": "gzip, deflate",
-        ...(spec.form
-          ? { "Content-Type": "application/x-www-form-urlencoded" }
-          : data !== undefined
-            ? { "Content-Type": "application/json" }
-            : {}),
-        ...headers,
-        ...spec.headers,
-      },
-    });
+    const maxBytes = spec.maxResponseBytes ?? this.maxResponseBytes;
+    const response: AxiosResponse<ArrayBuffer> = await this.http
+      .request<ArrayBuffer>({
+        method: spec.method,
+        url: spec.path,
+        params: spec.query,
+        data,
+        timeout: this.timeoutMs,
+        maxContentLength: maxBytes,
+        headers: {
+          Accept: "application/json",
+          "Accept-Encoding": "gzip, deflate",
+          ...(spec.form
+            ? { "Content-Type": "application/x-www-form-urlencoded" }
+            : data !== undefined
+              ? { "Content-Type": "application/json" }
+              : {}),
+          ...headers,
+          ...spec.headers,
+        },
+      })
+      .catch((error: unknown) => {
+        if (error instanceof AxiosError && /maxContentLength/.test(error.message)) {
+          throw new MimecastPermanentError(
+            `Mimecast ${spec.path} answered with a body over ${maxBytes} bytes (the client's response cap); ` +
+              `refused instead of held in memory — ask for smaller pages`,
+            spec.path,
+            error.response?.status,
+            [{ code: "response-too-large", message: `more than ${maxBytes} bytes` }],
+          );
+        }
+        throw error;
+      });
     const flatHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(response.headers as Record<string, unknown>)) {
       const text = headerText(v);
@@ -418,12 +456,13 @@ export class MimecastClient {
             grant_type: "client_credentials",
           },
         });
-        const body = parseJson(TOKEN_PATH, response);
+        // Never quote the token endpoint's body: it holds the token, or may echo the secret.
+        const body = parseJson(TOKEN_PATH, response, this.redactor, { quoteBody: false });
         const accessToken = isRecord(body) ? body["access_token"] : undefined;
         const expiresIn = isRecord(body) ? Number(body["expires_in"]) : NaN;
         if (typeof accessToken !== "string" || accessToken.length === 0) {
           throw new MimecastBadResponseError(
-            `${TOKEN_PATH} answered without an access_token${hasFailures(body) ? `: ${formatDetails(extractErrorDetails(body))}` : ""}`,
+            `${TOKEN_PATH} answered without an access_token${hasFailures(body) ? `: ${formatDetails(redactDetails(extractErrorDetails(body), this.redactor))}` : ""}`,
             TOKEN_PATH,
             response.status,
           );
@@ -486,17 +525,31 @@ function normaliseBaseUrl(raw: string, allowInsecureHttp: boolean): string {
   return url.toString().replace(/\/+$/, "");
 }
 
-function parseJson(path: string, response: RawResponse): unknown {
+function parseJson(
+  path: string,
+  response: RawResponse,
+  redactor: SecretRedactor,
+  options: { quoteBody?: boolean } = {},
+): unknown {
   const text = response.body.toString("utf8");
   try {
     return JSON.parse(text) as unknown;
   } catch {
+    const quoted =
+      options.quoteBody === false
+        ? ""
+        : `: ${JSON.stringify(redactor.redact(text.slice(0, 4096)).slice(0, 80))}`;
     throw new MimecastBadResponseError(
-      `${path} answered HTTP ${response.status} with a body that is not JSON (${text.length} chars: ${JSON.stringify(text.slice(0, 80))})`,
+      `${path} answered HTTP ${response.status} with a body that is not JSON (${text.length} chars${quoted})`,
       path,
       response.status,
     );
   }
+}
+
+/** Server-provided error text may quote what we sent (an echoed secret): redact it before it travels. */
+function redactDetails(details: MimecastErrorDetail[], redactor: SecretRedactor): MimecastErrorDetail[] {
+  return details.map((d) => ({ ...d, code: redactor.redact(d.code), message: redactor.redact(d.message) }));
 }
 
 function safeDetails(response: RawResponse): MimecastErrorDetail[] {

@@ -3,6 +3,7 @@
  * message text. Expected conditions that an orchestrator should *wait on* (rate limiting) are also
  * exposed as values by the rate limiter; these classes cover what escapes a single request.
  */
+import { safeIso } from "../shared/pause";
 
 /** Mimecast's own error detail, from `fail[].errors[]`, `fail[]` or `error`. */
 export interface MimecastErrorDetail {
@@ -38,12 +39,7 @@ export class MimecastRateLimitedError extends MimecastError {
     readonly retryAt: number,
     details: MimecastErrorDetail[] = [],
   ) {
-    super(
-      `Mimecast rate limit reached on ${path}; retry at ${new Date(retryAt).toISOString()}`,
-      path,
-      429,
-      details,
-    );
+    super(`Mimecast rate limit reached on ${path}; retry at ${safeIso(retryAt)}`, path, 429, details);
   }
 }
 

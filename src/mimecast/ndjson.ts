@@ -28,6 +28,7 @@ export async function* splitLines(
       const nl = text.indexOf("\n", start);
       if (nl === -1) break;
       line += 1;
+      if (line === 1 && start === 0 && text.startsWith(BOM)) start = BOM.length;
       if (oversized) {
         oversized = false;
         start = nl + 1;
@@ -46,9 +47,13 @@ export async function* splitLines(
       carry = "";
     }
   }
-  const rest = carry + decoder.end();
+  let rest = carry + decoder.end();
+  if (line === 0 && rest.startsWith(BOM)) rest = rest.slice(BOM.length);
   if (!oversized && rest.length > 0) yield { line: line + 1, text: stripCr(rest) };
 }
+
+/** A UTF-8 byte-order mark: some exporters start files with one; it is not part of line 1's JSON. */
+const BOM = "\uFEFF";
 
 export const OVERSIZE_MARKER = "\u0000[line exceeded the maximum length and was truncated]";
 

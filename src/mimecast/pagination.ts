@@ -1,3 +1,4 @@
+import { redactPresignedUrl } from "./batchFile";
 import type { MimecastClient } from "./client";
 import type { JsonEndpoint, SiemBatchKind } from "./endpoints";
 import { SIEM_BATCH_FAMILY, SIEM_BATCH_MAX_PAGE_SIZE, SIEM_BATCH_PATH } from "./endpoints";
@@ -183,7 +184,7 @@ async function listSiemBatchOnce(client: MimecastClient, query: SiemBatchQuery):
   if (!isRecord(body) || !Array.isArray(body["value"])) {
     throw new MimecastBadResponseError(`${path}: response has no "value" array`, path, 200);
   }
-  const files = body["value"].map((item: unknown, i: number) => toFileRef(path, item, i));
+  const files = uniqueFiles(body["value"].map((item: unknown, i: number) => toFileRef(path, item, i)));
   const next = body["@nextPage"];
   const nextPage = typeof next === "string" && next.length > 0 ? next : undefined;
   const isCaughtUp = body["isCaughtUp"] === true;
@@ -196,6 +197,20 @@ async function listSiemBatchOnce(client: MimecastClient, query: SiemBatchQuery):
     ...(nextPage ? { nextPage } : {}),
     isCaughtUp,
   };
+}
+
+/**
+ * Mimecast pads listing pages with repeats of one file URL (rapid7 PR #3295): a file is the object
+ * path of its presigned URL (the signature may differ), and each is listed — and read — once.
+ */
+function uniqueFiles(files: BatchFileRef[]): BatchFileRef[] {
+  const seen = new Set<string>();
+  return files.filter((file) => {
+    const key = redactPresignedUrl(file.url);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function toFileRef(path: string, item: unknown, index: number): BatchFileRef {

@@ -1,4 +1,5 @@
 import type { Clock } from "../shared/clock";
+import { DEFAULT_PAUSE_MS, boundedPauseMs } from "../shared/pause";
 import { headerText } from "./responses";
 
 /**
@@ -8,6 +9,8 @@ import { headerText } from "./responses";
  *   added back, per Mimecast's rate-limiting page). `Remaining: 0` pauses that API function until the reset.
  * - A 429 pauses the *whole application* until the reset: Mimecast says the application "should not send a
  *   request to the API for at least" X-RateLimit-Reset.
+ * - Every pause is bounded (`boundedPauseMs`): `Reset: 0` waits a second instead of looping, and a reset
+ *   in the year 9999 waits the default pause, so no `retryAt` that leaves here is ever absurd.
  * - Optional client-side budgets per family (`n` requests per `windowMs`, fixed window) keep a backfill from
  *   ever reaching the server's quota.
  * - `check()` returns the wait as a value so an orchestrator can sleep on a durable timer instead of
@@ -106,15 +109,15 @@ export class RateLimiter {
     const state = this.family(family);
     const limit = headerInt(headers, "x-ratelimit-limit");
     const remaining = headerInt(headers, "x-ratelimit-remaining");
-    const resetMs = headerInt(headers, "x-ratelimit-reset");
+    const resetMs = headerNumber(headers, "x-ratelimit-reset");
     if (limit !== undefined) state.limit = limit;
     if (remaining !== undefined) state.remaining = remaining;
     if (status === 429) {
-      const waitMs = resetMs ?? retryAfterMs(headers, now) ?? DEFAULT_429_PAUSE_MS;
+      const waitMs = boundedPauseMs(resetMs ?? retryAfterMs(headers, now));
       this.applicationPausedUntil = Math.max(this.applicationPausedUntil, now + waitMs);
       state.pausedUntil = Math.max(state.pausedUntil, now + waitMs);
     } else if (remaining === 0 && resetMs !== undefined) {
-      state.pausedUntil = Math.max(state.pausedUntil, now + resetMs);
+      state.pausedUntil = Math.max(state.pausedUntil, now + boundedPauseMs(resetMs));
     }
   }
 
@@ -143,7 +146,7 @@ export class RateLimiter {
 }
 
 /** When a 429 carries neither X-RateLimit-Reset nor Retry-After (Rapid7 uses 10 min; we are less patient). */
-export const DEFAULT_429_PAUSE_MS = 60_000;
+export const DEFAULT_429_PAUSE_MS = DEFAULT_PAUSE_MS;
 
 function headerValue(headers: Record<string, unknown>, name: string): string | undefined {
   const direct = headerText(headers[name]);
@@ -159,7 +162,15 @@ function headerInt(headers: Record<string, unknown>, name: string): number | und
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-/** `Retry-After` is seconds or an HTTP date. */
+/** A non-negative number as sent (`Number`, not `parseInt`: "1e15" is 1e15, not 1); else undefined. */
+function headerNumber(headers: Record<string, unknown>, name: string): number | undefined {
+  const raw = headerValue(headers, name)?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** `Retry-After` is seconds or an HTTP date (as sent: callers bound it with `boundedPauseMs`). */
 export function retryAfterMs(headers: Record<string, unknown>, now: number): number | undefined {
   const raw = headerValue(headers, "retry-after");
   if (raw === undefined) return undefined;

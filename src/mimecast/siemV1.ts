@@ -1,4 +1,4 @@
-import { unzipSync } from "fflate";
+import { Unzip, UnzipInflate } from "fflate";
 import type { MimecastClient } from "./client";
 import { SIEM_V1_FAMILY, SIEM_V1_PATH } from "./endpoints";
 import { MimecastBadResponseError } from "./errors";
@@ -21,7 +21,14 @@ export type SiemV1Result =
   | { kind: "caught-up"; token?: string };
 
 /** Guard against a runaway response: API 1.0 SIEM files are a 30-minute slice of one log type. */
-const MAX_FILE_BYTES = 256 * 1024 * 1024;
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Most text one file may inflate to. A 1.6 MB zip that inflates to 1.6 GB is a bomb, not a log slice:
+ * inflation stops at the cap (memory stays bounded), what was read is kept and the rest dead-lettered.
+ */
+export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+/** Compressed bytes fed per step, so one step inflates to a few MB at most (deflate tops out ~1032:1). */
+const INFLATE_SLICE_BYTES = 4096;
 
 /**
  * `POST /api/audit/get-siem-logs` (API 1.0 keys, or a 2.0 token): one file per call, next token in the
@@ -30,13 +37,14 @@ const MAX_FILE_BYTES = 256 * 1024 * 1024;
  */
 export async function fetchSiemLogsV1(
   client: MimecastClient,
-  options: { token?: string; fileFormat?: SiemV1Format },
+  options: { token?: string; fileFormat?: SiemV1Format; maxInflatedBytes?: number },
 ): Promise<SiemV1Result> {
   const fileFormat = options.fileFormat ?? "json";
   const response = await client.request({
     method: "POST",
     path: SIEM_V1_PATH,
     family: SIEM_V1_FAMILY,
+    maxResponseBytes: MAX_FILE_BYTES,
     body: {
       data: [{ type: "MTA", fileFormat, compress: true, ...(options.token ? { token: options.token } : {}) }],
     },
@@ -54,13 +62,20 @@ export async function fetchSiemLogsV1(
   }
   const nextToken = response.headers["mc-siem-token"];
   const fileName = fileNameFrom(response.headers["content-disposition"]) ?? "siem.log";
+  const cap = options.maxInflatedBytes ?? MAX_INFLATED_BYTES;
   const files = isZip(response.body)
-    ? Object.entries(unzipSync(new Uint8Array(response.body)))
-    : [[fileName, response.body] as const];
+    ? inflateZip(response.body, cap)
+    : { entries: [{ name: fileName, content: response.body }] };
   const items: NdjsonItem[] = [];
-  for (const [, content] of files) {
-    const text = Buffer.from(content).toString("utf8");
-    items.push(...(fileFormat === "json" ? await parseV1Json(text) : parseKeyValue(text)));
+  for (const { content } of files.entries) {
+    const text = content.toString("utf8");
+    const parsed = fileFormat === "json" ? await parseV1Json(text) : parseKeyValue(text);
+    const offset = items.length > 0 ? items[items.length - 1]!.line : 0;
+    items.push(...parsed.map((item) => ({ ...item, line: item.line + offset })));
+  }
+  if (files.broken !== undefined) {
+    const line = (items.length > 0 ? items[items.length - 1]!.line : 0) + 1;
+    items.push({ kind: "bad-line", line, raw: "", reason: files.broken });
   }
   return {
     kind: "file",
@@ -68,6 +83,55 @@ export async function fetchSiemLogsV1(
     ...(nextToken ? { nextToken } : {}),
     isLastToken: (response.headers["islasttoken"] ?? "").toLowerCase() === "true",
     items,
+  };
+}
+
+/**
+ * Inflates a zip with fflate's streaming Unzip, a slice at a time, stopping at `cap` bytes of output in
+ * total. `broken` says why the rest is unreadable (a bomb past the cap, or corrupt zip data).
+ */
+function inflateZip(
+  body: Buffer,
+  cap: number,
+): { entries: Array<{ name: string; content: Buffer }>; broken?: string } {
+  const entries: Array<{ name: string; parts: Buffer[] }> = [];
+  let total = 0;
+  let broken: string | undefined;
+  const unzip = new Unzip((file) => {
+    const entry = { name: file.name, parts: [] as Buffer[] };
+    entries.push(entry);
+    file.ondata = (error, chunk) => {
+      if (broken !== undefined) return;
+      if (error) {
+        broken = `zip entry ${file.name} is corrupt (${error.message}); the rest of the file is unreadable`;
+        return;
+      }
+      const room = cap - total;
+      if (chunk.length > room) {
+        entry.parts.push(Buffer.from(chunk.subarray(0, Math.max(0, room))));
+        total = cap;
+        broken =
+          `zip entry ${file.name} inflates beyond ${cap} bytes (a zip bomb, or a file far larger than a ` +
+          `30-minute SIEM slice): inflation stopped there; the rest of the file is unreadable`;
+        return;
+      }
+      total += chunk.length;
+      entry.parts.push(Buffer.from(chunk));
+    };
+    file.start();
+  });
+  unzip.register(UnzipInflate);
+  try {
+    for (let offset = 0; offset < body.length && broken === undefined; offset += INFLATE_SLICE_BYTES) {
+      const end = Math.min(body.length, offset + INFLATE_SLICE_BYTES);
+      unzip.push(body.subarray(offset, end), end === body.length);
+    }
+  } catch (error) {
+    broken ??= `zip data is corrupt (${(error as Error).message}); the rest of the file is unreadable`;
+  }
+  return {
+    entries: entries.map(({ name, parts }) => ({ name, content: Buffer.concat(parts) })),
+    ...(broken !== undefined ? { broken } : {}),
   };
 }
 

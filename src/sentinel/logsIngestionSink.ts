@@ -8,7 +8,7 @@ import { prepareRow } from "./limits";
 import { outcomeFromFailures } from "./sink";
 import type { FailedChunk, Sink, UploadOptions, UploadOutcome } from "./sink";
 import type { SentinelRow, StreamSchema } from "./streams";
-import { describeUploadFailure } from "./uploadFailures";
+import { describeUploadFailure, longRetryAfterPolicy } from "./uploadFailures";
 
 export interface LogsIngestionSinkOptions {
   /** Data collection endpoint URL, or the DCR's own `logsIngestion` endpoint. */
@@ -67,6 +67,10 @@ export class LogsIngestionSink implements Sink {
     this.client = new LogsIngestionClient(this.endpoint, options.credential, {
       userAgentOptions: { userAgentPrefix: "mimecast-sentinel" },
       ...options.clientOptions,
+      additionalPolicies: [
+        { policy: longRetryAfterPolicy(), position: "perRetry" },
+        ...(options.clientOptions?.additionalPolicies ?? []),
+      ],
       audience: this.audience,
     });
   }

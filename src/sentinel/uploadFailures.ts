@@ -1,5 +1,7 @@
 import { isAggregateLogsUploadError } from "@azure/monitor-ingestion";
 import { isRestError } from "@azure/core-rest-pipeline";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { boundedPauseMs } from "../shared/pause";
 import type { FailedChunk, FailureCode } from "./sink";
 
 /** What a failed request was, for messages: which stream and DCR, and which rows. */
@@ -37,10 +39,12 @@ export function describeUploadFailure(thrown: unknown, context: ChunkContext): F
   if (isRestError(cause) && cause.statusCode !== undefined) {
     const status = cause.statusCode;
     const { code, retryable, hint } = classifyStatus(status, context);
-    const retryAfterMs = retryAfterOf(
-      cause.response?.headers.get("retry-after-ms"),
-      cause.response?.headers.get("retry-after"),
-    );
+    const headers = cause.response?.headers;
+    const asked =
+      retryAfterOf(headers?.get(ORIGINAL_RETRY_AFTER_MS), undefined) ??
+      retryAfterOf(headers?.get("retry-after-ms"), headers?.get("retry-after"));
+    // A pause the service asks for is advice: bounded (1 s..1 h), so nothing downstream waits for ever.
+    const retryAfterMs = asked === undefined ? undefined : boundedPauseMs(asked);
     return {
       ...base,
       status,
@@ -120,6 +124,44 @@ function classifyStatus(
   if (status >= 500)
     return { code: "server-error", retryable: true, hint: "still failing after the pipeline's retries" };
   return { code: "http-error", retryable: false };
+}
+
+/** Where `longRetryAfterPolicy` keeps the pause it took away from the SDK's retry policy. */
+const ORIGINAL_RETRY_AFTER_MS = "x-mimecast-sentinel-retry-after-ms";
+
+/**
+ * Longest Retry-After the SDK's pipeline may sleep through inside one chunk. Longer ones (a 429 with
+ * `Retry-After: 3600`) would sit out the chunk deadline and come back "ambiguous"; instead the 429 fails
+ * at once with its pause kept, and the unit reports it as a bounded rate-limit value.
+ */
+export const MAX_INLINE_RETRY_AFTER_MS = 30_000;
+
+/**
+ * A per-retry pipeline policy: on a 429/503 whose Retry-After exceeds `maxInlineMs`, hide the header
+ * from the retry policy (so it does not sleep, and a 429 is not retried) and keep its value aside.
+ */
+export function longRetryAfterPolicy(maxInlineMs = MAX_INLINE_RETRY_AFTER_MS): PipelinePolicy {
+  return {
+    name: "mimecastSentinelLongRetryAfter",
+    async sendRequest(request, next) {
+      const response = await next(request);
+      if (response.status !== 429 && response.status !== 503) return response;
+      const h = response.headers;
+      const ms =
+        retryAfterOf(h.get("retry-after-ms") ?? h.get("x-ms-retry-after-ms"), h.get("retry-after")) ??
+        retryAfterDate(h.get("retry-after"));
+      if (ms === undefined || ms <= maxInlineMs) return response;
+      h.set(ORIGINAL_RETRY_AFTER_MS, String(ms));
+      for (const name of ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"]) h.delete(name);
+      return response;
+    },
+  };
+}
+
+function retryAfterDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
 function retryAfterOf(milliseconds: string | undefined, seconds: string | undefined): number | undefined {

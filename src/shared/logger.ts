@@ -17,19 +17,47 @@ const REDACTED = "[REDACTED]";
 /** Values shorter than this are not treated as secrets (they would redact ordinary words). */
 const MIN_SECRET_LENGTH = 6;
 
+/**
+ * The forms a secret takes on its way out: as is, JSON-escaped once and twice (a secret with `"` or `\`
+ * inside a JSON log line, or inside a JSON string logged again), and URL-encoded (an echoed form body).
+ */
+export function secretForms(value: string): string[] {
+  const json = (s: string): string => JSON.stringify(s).slice(1, -1);
+  const forms = new Set([
+    value,
+    json(value),
+    json(json(value)),
+    encodeURIComponent(value),
+    new URLSearchParams({ v: value }).toString().slice(2),
+  ]);
+  for (const form of [...forms]) forms.add(json(form));
+  // Longest first, so a short form never cuts a longer one in half before it is matched.
+  return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+}
+
 /** Process-wide registry of values that must never be printed. */
 export class SecretRedactor {
   private readonly secrets = new Set<string>();
+  private forms: string[] = [];
+  /** Percent-encoding is case-insensitive (%2F = %2f): the encoded forms, matched in any case. */
+  private readonly encodedPatterns: RegExp[] = [];
 
   register(value: string | undefined): void {
-    if (value && value.length >= MIN_SECRET_LENGTH) this.secrets.add(value);
+    if (!value || value.length < MIN_SECRET_LENGTH || this.secrets.has(value)) return;
+    this.secrets.add(value);
+    this.forms = [...new Set([...this.forms, ...secretForms(value)])].sort((a, b) => b.length - a.length);
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value) {
+      this.encodedPatterns.push(new RegExp(encoded.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"));
+    }
   }
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets) {
-      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    for (const form of this.forms) {
+      if (out.includes(form)) out = out.split(form).join(REDACTED);
     }
+    for (const pattern of this.encodedPatterns) out = out.replace(pattern, REDACTED);
     // Bearer tokens and MC HMAC signatures are secrets even when not registered.
     return out
       .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1${REDACTED}`)

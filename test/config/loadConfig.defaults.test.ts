@@ -14,7 +14,7 @@ describe("loadConfig defaults", () => {
     assert.equal(config.mimecast.httpTimeoutMs, 60_000);
     assert.equal(config.mimecast.maxRetries, 5);
     assert.deepEqual(config.mimecast.rateLimitBudgets, {});
-    assert.deepEqual(config.mimecast.fileHostAllowlist, [".amazonaws.com"]);
+    assert.deepEqual(config.mimecast.fileHostAllowlist, [".s3.amazonaws.com", ".s3.*.amazonaws.com"]);
     assert.equal(config.keyVault, undefined);
     assert.equal(config.managedIdentityClientId, undefined);
     assert.deepEqual(config.sink, { kind: "local", directory: ".local/sink", tableNames: {} });

@@ -102,7 +102,8 @@ describe("LogsIngestionSink failures", () => {
 
     assert.equal(outcome.failed[0]!.code, "throttled");
     assert.equal(outcome.failed[0]!.retryable, true);
-    assert.equal(outcome.failed[0]!.retryAfterMs, 0);
+    // Retry-After: 0 is bounded below (issue 11): a pause of at least a second, never a hot loop.
+    assert.equal(outcome.failed[0]!.retryAfterMs, 1000);
   });
 
   it("after an abort, reports the chunk in flight as ambiguous and the unattempted ones as not-sent", async () => {
