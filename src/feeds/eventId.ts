@@ -129,10 +129,14 @@ function writeObject(
     const v = record[key];
     if (v === undefined) continue;
     const comma = parts.length > 1;
-    parts.push(
-      shape ? (comma ? shape.commaPrefixes[i]! : shape.prefixes[i]!) : `${comma ? "," : ""}${quote(key)}:`,
-      writeValue(v, depth, maxDepth, false) ?? "null",
-    );
+    const prefix = shape
+      ? comma
+        ? shape.commaPrefixes[i]!
+        : shape.prefixes[i]!
+      : `${comma ? "," : ""}${quote(key)}:`;
+    // A plain string (most values) goes in as it is between quotes: no new string per value.
+    if (typeof v === "string" && !NEEDS_ESCAPE.test(v)) parts.push(prefix, '"', v, '"');
+    else parts.push(prefix, writeValue(v, depth, maxDepth, false) ?? "null");
   }
   parts.push("}");
   return parts.join("");
