@@ -6,17 +6,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { canonicalJson, canonicalJsonByHand } from "../../src/feeds/eventId";
+import { Rng } from "../../simulator/core/random";
 
-/** Deterministic PRNG (mulberry32), so the generated values are the same on every run. */
+/** Seeded (mulberry32, the simulator's), so the values are the same on every run. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 const KEYS = [

@@ -13,17 +13,12 @@ import {
 import { mapRecord } from "../../src/feeds/mapping";
 import { siemCgFeed, siemCiFeed } from "../../src/feeds/siem";
 import { ttpImpersonationFeed } from "../../src/feeds/ttpImpersonation";
+import { Rng } from "../../simulator/core/random";
 
-/** Mulberry32: the same shuffles on every run. */
+/** Seeded (mulberry32, the simulator's), so the values are the same on every run. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** The same value with every object's keys in a shuffled order. */

@@ -12,6 +12,7 @@ import type { FeedSpec, FeedSpecBase } from "../../src/feeds/types";
 import type { SentinelRow } from "../../src/sentinel/streams";
 import type { FeedKey, Simulator } from "../../simulator/index";
 import { startSimulator } from "../../simulator/index";
+import { Rng } from "../../simulator/core/random";
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
 const DAY = 86_400_000;
@@ -60,15 +61,10 @@ function compiledColumns(spec: FeedSpecBase, record: Record<string, unknown>): S
   return columns;
 }
 
+/** Seeded (mulberry32, the simulator's), so the values are the same on every run. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 const ODD_VALUES: readonly unknown[] = [
