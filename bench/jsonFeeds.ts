@@ -18,7 +18,7 @@ import { createMemoryLogger } from "../src/shared/logger";
 import type { FeedKey } from "../simulator/index";
 import { startSimulator } from "../simulator/index";
 import { DCE, RULE_ID, recordingCredential } from "../test/sentinel/helpers";
-import { leanService } from "./pipeline";
+import { leanService, median, timed } from "./pipeline";
 
 const gzip = promisify(gzipCallback);
 const PAGE = 500;
@@ -31,6 +31,8 @@ export interface JsonFeedResult {
   connectorEventsPerSec: number;
   rawEventsPerSec: number;
   ratio: number;
+  /** The same in CPU time (robust to a loaded machine). */
+  cpuRatio: number;
 }
 
 /** `count` records of every JSON-window feed, as page texts of 500 (what the client parses). */
@@ -115,11 +117,6 @@ async function runConnector(feed: JsonWindowFeedSpec, pages: readonly string[]):
   return ingested;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-};
-
 export async function measureJsonFeeds(count: number, rounds: number): Promise<JsonFeedResult[]> {
   const results: JsonFeedResult[] = [];
   for (const [feed, pages] of await pagesOf(count)) {
@@ -127,14 +124,16 @@ export async function measureJsonFeeds(count: number, rounds: number): Promise<J
     if ((await runConnector(feed, pages)) !== expected) throw new Error(`${feed.id}: rows lost`);
     const raw: number[] = [];
     const connector: number[] = [];
+    const rawCpu: number[] = [];
+    const connectorCpu: number[] = [];
     for (let r = 0; r < rounds; r += 1) {
-      let t = performance.now();
-      await runRaw(pages);
-      raw.push(performance.now() - t);
-      t = performance.now();
-      const ingested = await runConnector(feed, pages);
-      connector.push(performance.now() - t);
-      if (ingested !== expected) throw new Error(`${feed.id}: ${ingested} of ${expected} rows ingested`);
+      const base = await timed(() => runRaw(pages));
+      raw.push(base.wallMs);
+      rawCpu.push(base.cpuMs);
+      const run = await timed(() => runConnector(feed, pages));
+      connector.push(run.wallMs);
+      connectorCpu.push(run.cpuMs);
+      if (run.value !== expected) throw new Error(`${feed.id}: ${run.value} of ${expected} rows ingested`);
     }
     results.push({
       feed: feed.id,
@@ -142,6 +141,7 @@ export async function measureJsonFeeds(count: number, rounds: number): Promise<J
       connectorEventsPerSec: expected / (median(connector) / 1000),
       rawEventsPerSec: expected / (median(raw) / 1000),
       ratio: median(raw) / median(connector),
+      cpuRatio: median(rawCpu) / median(connectorCpu),
     });
   }
   return results;
