@@ -54,20 +54,60 @@ function receiptLine(i: number): string {
   });
 }
 
+/** A CI `entities` record shaped like the simulator's (arrays of strings, an array of policy objects). */
+function ciEntitiesLine(i: number): string {
+  const ts = 1_731_437_527_130 + i * 37;
+  const clean = i % 7 !== 0;
+  return JSON.stringify({
+    _offset: 100_000 + i,
+    _partition: i % 12,
+    accountId: "CUSA1B23",
+    aggregateId: `agg-${(i * 2654435761) % 4294967296}`,
+    attachments: i % 3 === 0 ? [`invoice-${i}.pdf`] : [],
+    direction: i % 3 === 0 ? "OUTBOUND" : "INBOUND",
+    historicalMail: false,
+    messageId: `<${i}.${ts}@mail.example.com>`,
+    policiesApplied: [
+      { action: clean ? "DO_NOTHING" : "BLOCK", mode: "ACTIVE", name: "Default O365 Mail policy" },
+    ],
+    processingId: `proc-${i.toString(36)}-${(ts % 99991).toString(36)}`,
+    recipients: [`user${i % 500}@example.org`],
+    senderEnvelope: `sender${i % 97}@partner.example.net`,
+    senderHeader: `sender${i % 97}@partner.example.net`,
+    senderIp: `198.51.100.${i % 254}`,
+    source: "OFFICE_365_MAIL",
+    subject: `Quarterly report ${i}`,
+    subtype: clean ? "NO_DETECTIONS" : "PHISHING",
+    tags: clean ? null : ["PHISHING"],
+    threatState: clean ? "DELIVERY_IN_PROGRESS" : "BLOCKED",
+    threatType: clean ? "NO_DETECTIONS" : "PHISHING",
+    timestamp: ts,
+    type: "entities",
+  });
+}
+
+export type BatchShape = "cg-receipt" | "ci-entities";
+const LINES: Record<BatchShape, (i: number) => string> = {
+  "cg-receipt": receiptLine,
+  "ci-entities": ciEntitiesLine,
+};
+
 /** Writes (once, cached) a gzip NDJSON file of roughly `targetBytes` uncompressed. */
 export async function ensureBatchFile(
   targetBytes: number,
+  shape: BatchShape = "cg-receipt",
 ): Promise<{ path: string; lines: number; bytes: number }> {
   mkdirSync(CACHE_DIR, { recursive: true });
-  const sample = receiptLine(0).length + 1;
+  const line = LINES[shape];
+  const sample = line(0).length + 1;
   const lines = Math.max(1, Math.round(targetBytes / sample));
-  const path = join(CACHE_DIR, `receipt-${lines}.json.gz`);
+  const path = join(CACHE_DIR, `${shape === "cg-receipt" ? "receipt" : shape}-${lines}.json.gz`);
   if (!existsSync(path)) {
     const gzip = createGzip({ level: 6 });
     const out = createWriteStream(path);
     const done = pipeline(gzip, out);
     for (let i = 0; i < lines; i += 1) {
-      if (!gzip.write(receiptLine(i) + "\n")) await new Promise((r) => gzip.once("drain", r));
+      if (!gzip.write(line(i) + "\n")) await new Promise((r) => gzip.once("drain", r));
     }
     gzip.end();
     await done;

@@ -1,16 +1,19 @@
 import type { JsonEndpoint } from "../mimecast/endpoints";
-import { fingerprintEventId, ownIdEventId } from "./eventId";
+import { fingerprintEventId, ownIdWithFingerprint } from "./eventId";
 import { formatMimecastTime, parseMimecastTime } from "./time";
 import type { ColumnSpec, JsonWindowFeedSpec } from "./types";
 
 type Rec = Readonly<Record<string, unknown>>;
 
-/** EventId from the record's own `idField` when present, else the canonical fingerprint. */
+/**
+ * EventId from the record's own `idField` when present — with the record's fingerprint beside it, since
+ * Mimecast reuses ids across distinct records (impersonation `MTOKEN`s) — else the fingerprint alone.
+ */
 export function idOrFingerprint(feedId: string, idField?: string): (record: Rec) => string {
   return (record) => {
     const id = idField ? record[idField] : undefined;
     return typeof id === "string" && id.length > 0
-      ? ownIdEventId(feedId, id)
+      ? ownIdWithFingerprint(feedId, id, record)
       : fingerprintEventId(feedId, record);
   };
 }

@@ -21,7 +21,9 @@ export type PreparedRow =
   | {
       ok: true;
       row: SentinelRow;
-      /** UTF-8 size of `JSON.stringify(row)`, what chunking needs. */
+      /** `JSON.stringify(row)`: the row's one serialisation, sent as it is by the sink. */
+      json: string;
+      /** UTF-8 size of `json`, what chunking needs. */
       bytes: number;
       /** Fields cut to MAX_FIELD_BYTES by this call (empty when the row was left alone). */
       truncatedFields: string[];
@@ -37,7 +39,8 @@ export type PreparedRow =
  * Pure: the input row is never modified.
  *
  * Rows are treated as immutable once prepared: the answer is remembered per row object and stream, because
- * the segment (sizing requests) and the sink (sending them) both ask, and each ask is a JSON.stringify.
+ * the segment (sizing requests) and the sink (sending them) both ask, and the answer carries the row's
+ * JSON — built here once, and sent as it is (issue 14: one serialisation per row).
  */
 export function prepareRow(row: SentinelRow, stream: StreamSchema): PreparedRow {
   const cached = preparedRows.get(row);
@@ -54,7 +57,7 @@ function prepareUncached(row: SentinelRow, stream: StreamSchema): PreparedRow {
   const whole = Buffer.byteLength(json, "utf8");
   // Every field's value (as UTF-8, or as JSON) is no longer than the row's JSON: a row that fits in one
   // field's limit has no field to cut (the common case, decided with the one stringify it needs anyway).
-  if (whole <= MAX_FIELD_BYTES) return { ok: true, row, bytes: whole, truncatedFields: [] };
+  if (whole <= MAX_FIELD_BYTES) return { ok: true, row, json, bytes: whole, truncatedFields: [] };
   let prepared: SentinelRow | undefined;
   const truncatedFields: string[] = [];
   for (const [field, value] of Object.entries(row)) {
@@ -69,7 +72,8 @@ function prepareUncached(row: SentinelRow, stream: StreamSchema): PreparedRow {
     prepared["TruncatedFields"] = mergeFieldNames(row["TruncatedFields"], truncatedFields);
   }
   const result = prepared ?? row;
-  const bytes = prepared ? Buffer.byteLength(JSON.stringify(result), "utf8") : whole;
+  const resultJson = prepared ? JSON.stringify(result) : json;
+  const bytes = prepared ? Buffer.byteLength(resultJson, "utf8") : whole;
   if (bytes + ARRAY_FRAMING_BYTES > MAX_REQUEST_BYTES) {
     return {
       ok: false,
@@ -77,7 +81,7 @@ function prepareUncached(row: SentinelRow, stream: StreamSchema): PreparedRow {
       reason: `row is ${bytes} bytes of JSON after truncating fields to ${MAX_FIELD_BYTES} bytes; a request takes at most ${MAX_REQUEST_BYTES}`,
     };
   }
-  return { ok: true, row: result, bytes, truncatedFields };
+  return { ok: true, row: result, json: resultJson, bytes, truncatedFields };
 }
 
 /** The value cut to MAX_FIELD_BYTES, or undefined when it already fits. */

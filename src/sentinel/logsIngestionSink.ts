@@ -1,3 +1,11 @@
+import { createGzip } from "node:zlib";
+import {
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineRequest,
+  RestError,
+} from "@azure/core-rest-pipeline";
+import type { HttpClient, Pipeline, PipelineResponse } from "@azure/core-rest-pipeline";
 import { KnownMonitorAudience, LogsIngestionClient } from "@azure/monitor-ingestion";
 import type { LogsIngestionClientOptions } from "@azure/monitor-ingestion";
 import type { TokenCredential } from "@azure/identity";
@@ -32,15 +40,26 @@ const DEFAULT_CONCURRENCY = 4;
 /** Long enough for the pipeline's 3 retries behind a typical Retry-After, short of an activity timeout. */
 const DEFAULT_CHUNK_TIMEOUT_MS = 120_000;
 
+/** The SDK's own body-gzipping policy: we send bodies gzipped already, so it must not run twice. */
+const SDK_GZIP_POLICY = "GzippingPolicy";
+/** Bytes of JSON handed to gzip at a time while a body is built. */
+const GZIP_PIECE_CHARS = 64 * 1024;
+
 /**
- * Sends rows to a DCR stream through the Logs Ingestion API. We chunk (≤ 1 MB) before the SDK does and
- * send each chunk as its own `client.upload` call, because the SDK's aggregate error cannot tell us which
- * chunks were never attempted after an abort; this way every row's fate is known. Throttling (429/503
- * with Retry-After) and 5xx are retried inside the SDK's pipeline; what still fails is reported per chunk.
- * Logs carry the stream name and counts, never row contents.
+ * Sends rows to a DCR stream through the Logs Ingestion API. We chunk (≤ 1 MB) and send each chunk as
+ * one request, so every row's fate is known (the SDK's aggregate error cannot say which chunks were
+ * never attempted after an abort).
+ *
+ * The body of a chunk is the rows' JSON as `prepareRow` built it — each row serialised once, never
+ * again by the SDK (`client.upload` stringified every row twice: to split chunks, then for the body) —
+ * gzipped in 64 KB pieces through a zlib stream. It still travels through the `LogsIngestionClient`'s
+ * own pipeline (bearer token for `<audience>/.default`, retries of 429/503 with Retry-After and of 5xx,
+ * user agent, api-version, request id), minus the SDK's gzip policy. What still fails is reported per
+ * chunk. Logs carry the stream name and counts, never row contents.
  */
 export class LogsIngestionSink implements Sink {
-  private readonly client: LogsIngestionClient;
+  private readonly pipeline: Pipeline;
+  private readonly httpClient: HttpClient;
   private readonly endpoint: string;
   private readonly ruleId: string;
   private readonly audience: string;
@@ -64,7 +83,7 @@ export class LogsIngestionSink implements Sink {
       "chunkTimeoutMs",
     );
     this.logger = options.logger;
-    this.client = new LogsIngestionClient(this.endpoint, options.credential, {
+    const client = new LogsIngestionClient(this.endpoint, options.credential, {
       userAgentOptions: { userAgentPrefix: "mimecast-sentinel" },
       ...options.clientOptions,
       additionalPolicies: [
@@ -73,6 +92,12 @@ export class LogsIngestionSink implements Sink {
       ],
       audience: this.audience,
     });
+    this.pipeline = client.pipeline;
+    if (this.pipeline.removePolicy({ name: SDK_GZIP_POLICY }).length !== 1) {
+      // An SDK without that policy (or with another name for it) would send our gzip gzipped again.
+      throw new Error(`@azure/monitor-ingestion no longer has its ${SDK_GZIP_POLICY}; check the upgrade`);
+    }
+    this.httpClient = options.clientOptions?.httpClient ?? createDefaultHttpClient();
   }
 
   async upload(
@@ -99,7 +124,7 @@ export class LogsIngestionSink implements Sink {
         truncated.rows++;
         for (const field of prepared.truncatedFields) truncated.fields.add(field);
       }
-      sendable.push({ index, row: prepared.row, bytes: prepared.bytes });
+      sendable.push({ index, row: prepared.row, json: prepared.json, bytes: prepared.bytes });
     });
     if (truncated.rows > 0) {
       this.logger.warn("sentinel: truncated fields above 64 KB", {
@@ -139,11 +164,20 @@ export class LogsIngestionSink implements Sink {
     const deadline = AbortSignal.timeout(this.chunkTimeoutMs);
     const abortSignal = callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline;
     try {
-      // maxConcurrency 1: the chunk is a single request anyway; our own pool bounds the parallelism.
-      await this.client.upload(this.ruleId, stream.streamName, chunk.rows, {
-        maxConcurrency: 1,
+      const body = await gzipJsonArray(chunk.json);
+      const request = createPipelineRequest({
+        url: `${this.endpoint}/dataCollectionRules/${encodeURIComponent(this.ruleId)}/streams/${encodeURIComponent(stream.streamName)}`,
+        method: "POST",
+        headers: createHttpHeaders({
+          "Content-Type": "application/json",
+          "Content-Encoding": "gzip",
+          accept: "application/json",
+        }),
+        body,
         abortSignal,
       });
+      const response = await this.pipeline.sendRequest(this.httpClient, request);
+      if (response.status !== 204) throw restErrorOf(response);
       this.logger.debug("sentinel: chunk accepted", {
         stream: stream.streamName,
         records: count,
@@ -174,6 +208,53 @@ export class LogsIngestionSink implements Sink {
       return failure;
     }
   }
+}
+
+/**
+ * `[` + rows joined by `,` + `]`, gzipped piece by piece (no 1 MB string is ever built). Pieces are
+ * joined (flat strings, encoded in one pass) and handed over in 64 KB steps, which is also zlib's chunk
+ * size here: a few thread-pool round trips per body instead of one per 16 KB.
+ */
+async function gzipJsonArray(rows: readonly string[]): Promise<Buffer> {
+  const gzip = createGzip({ chunkSize: GZIP_PIECE_CHARS });
+  const out: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    gzip.on("data", (bytes: Buffer) => out.push(bytes));
+    gzip.on("end", () => resolve(Buffer.concat(out)));
+    gzip.on("error", reject);
+  });
+  let start = 0;
+  let chars = 0;
+  for (let i = 0; i < rows.length; i += 1) {
+    chars += rows[i]!.length + 1;
+    if (chars >= GZIP_PIECE_CHARS || i === rows.length - 1) {
+      const piece = rows.slice(start, i + 1).join(",");
+      gzip.write(start === 0 ? `[${piece}` : `,${piece}`);
+      start = i + 1;
+      chars = 0;
+    }
+  }
+  gzip.end(rows.length === 0 ? "[]" : "]");
+  return done;
+}
+
+/** What the SDK's operation raises for a status other than 204: the service's own code and message. */
+function restErrorOf(response: PipelineResponse): RestError {
+  let code: string | undefined;
+  let message = `Unexpected status code: ${response.status}`;
+  try {
+    const parsed = JSON.parse(response.bodyAsText ?? "") as { error?: { code?: unknown; message?: unknown } };
+    if (typeof parsed.error?.message === "string") message = parsed.error.message;
+    if (typeof parsed.error?.code === "string") code = parsed.error.code;
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new RestError(message, {
+    statusCode: response.status,
+    request: response.request,
+    response,
+    ...(code !== undefined ? { code } : {}),
+  });
 }
 
 function notSent(stream: StreamSchema, chunk: Chunk): FailedChunk {

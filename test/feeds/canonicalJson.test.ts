@@ -1,21 +1,17 @@
 /**
- * canonicalJson takes a native shortcut for plain JSON data; it must write exactly what its definition
- * (canonicalJsonByHand) writes, or every fingerprint EventId would change.
+ * canonicalJson writes the canonical form directly (remembered key orders per record shape, plain
+ * strings passed through, depth-capped); it must write exactly what its definition (canonicalJsonByHand)
+ * writes, or every fingerprint EventId would change.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { canonicalJson, canonicalJsonByHand } from "../../src/feeds/eventId";
+import { Rng } from "../../simulator/core/random";
 
-/** Deterministic PRNG (mulberry32), so the generated values are the same on every run. */
+/** Seeded (mulberry32, the simulator's), so the values are the same on every run. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 const KEYS = [
@@ -73,7 +69,7 @@ describe("canonicalJson", () => {
     }
   });
 
-  it("falls back to the definition for values the native route would write differently", () => {
+  it("writes what its definition writes for values plain JSON never holds", () => {
     const tricky: unknown[] = [
       { when: new Date(Date.UTC(2024, 10, 18)) },
       { "2": "b", "10": "a", x: 1 },
@@ -84,5 +80,16 @@ describe("canonicalJson", () => {
       { toJSON: () => "x" },
     ];
     for (const value of tricky) assert.equal(canonicalJson(value), canonicalJsonByHand(value));
+  });
+
+  it("is not fooled by records of one shape in turns, or by more shapes than it remembers", () => {
+    const next = prng(77);
+    for (let i = 0; i < 400; i += 1) {
+      const keys = KEYS.filter(() => next() < 0.5);
+      if (next() < 0.5) keys.reverse();
+      const record: Record<string, unknown> = {};
+      for (const key of keys) record[key] = randomValue(next, 1);
+      assert.equal(canonicalJson(record), canonicalJsonByHand(record));
+    }
   });
 });

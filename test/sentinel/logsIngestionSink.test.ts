@@ -104,6 +104,38 @@ describe("LogsIngestionSink", () => {
     ]);
   });
 
+  it("serialises each row once, and the body is exactly those rows, gzipped once, with the SDK's user agent", async () => {
+    const rows = makeRows(300, 200);
+    const fake = newFake();
+    const bodies: string[] = [];
+    const agents: (string | undefined)[] = [];
+    const spying: HttpClient = {
+      sendRequest(request) {
+        bodies.push(gunzipSync(request.body as Buffer).toString("utf8"));
+        agents.push(request.headers.get("user-agent"));
+        return fake.httpClient.sendRequest(request);
+      },
+    };
+    const { sink } = sinkFor(fake, { clientOptions: { httpClient: spying } });
+    const rowSet = new Set<unknown>(rows);
+    let rowStringifies = 0;
+    const stringify = JSON.stringify;
+    JSON.stringify = ((value: unknown, ...rest: never[]) => {
+      if (rowSet.has(value)) rowStringifies += 1;
+      return stringify(value, ...rest);
+    }) as typeof JSON.stringify;
+    let outcome;
+    try {
+      outcome = await sink.upload(TEST_STREAM, rows);
+    } finally {
+      JSON.stringify = stringify;
+    }
+    assert.equal(outcome.accepted, rows.length);
+    assert.equal(rowStringifies, rows.length, "one JSON.stringify per row, none by the SDK");
+    assert.equal(bodies.join("\n"), `[${rows.map((row) => stringify(row)).join(",")}]`);
+    assert.match(agents[0] ?? "", /^mimecast-sentinel azsdk-js-client .*azsdk-js-monitor-ingestion\//);
+  });
+
   it("truncates a 100 KB field to 64 KB with Truncated and TruncatedFields, and the service accepts it", async () => {
     const fake = newFake();
     const { sink, logs } = sinkFor(fake);
