@@ -5,7 +5,7 @@
  *
  * Cloud-neutral by construction: endpoints come from reference() / environment(), never literals.
  */
-import type { GeneratedDcrProperties, GeneratedTable, TableEntry } from "./tables";
+import type { GeneratedDcr, GeneratedTable, TableEntry } from "./tables";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -54,13 +54,18 @@ const id = {
   insights: "resourceId('Microsoft.Insights/components', variables('appInsightsName'))",
   vault: "resourceId('Microsoft.KeyVault/vaults', variables('keyVaultName'))",
   dce: "resourceId('Microsoft.Insights/dataCollectionEndpoints', variables('dceName'))",
-  dcr: "resourceId('Microsoft.Insights/dataCollectionRules', variables('dcrName'))",
   container:
     "resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', variables('storageAccountName'), 'default', variables('deploymentContainerName'))",
   tablesDeployment: "resourceId('Microsoft.Resources/deployments', variables('tablesDeploymentName'))",
 };
 
 const expr = (text: string): string => `[${text}]`;
+
+/** DCR n's name variable: DCR 1 keeps the single DCR's old name, so an existing deployment keeps its id. */
+const dcrNameVariable = (index: number): string => (index === 1 ? "dcrName" : `dcr${index}Name`);
+const dcrId = (index: number): string =>
+  `resourceId('Microsoft.Insights/dataCollectionRules', variables('${dcrNameVariable(index)}'))`;
+const dcrImmutableId = (index: number): string => `reference(${dcrId(index)}, '${API.dcr}').immutableId`;
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 function roleAssignment(options: {
@@ -98,20 +103,61 @@ function tableNamesSettingExpression(entries: readonly TableEntry[]): string {
   return expr(`format(${quote(pairs.join(","))}, ${args.join(", ")})`);
 }
 
-/** streamDeclarations keyed by the (possibly renamed) table's stream: ARM cannot compute object keys otherwise. */
-function streamDeclarationsExpression(entries: readonly TableEntry[]): string {
-  const pairs = entries.map(
-    (entry) =>
-      `format('Custom-{0}', variables('tableNames')[${quote(entry.table)}]), variables('dcr').streamDeclarations[${quote(`Custom-${entry.table}`)}]`,
+/** A (possibly renamed) table's stream name: ARM computes it from the tableNames variable. */
+const streamOf = (table: string): string => `format('Custom-{0}', variables('tableNames')[${quote(table)}])`;
+
+/** DCR n's streamDeclarations keyed by each (possibly renamed) table's stream: ARM cannot compute object keys otherwise. */
+function streamDeclarationsExpression(dcr: GeneratedDcr): string {
+  const pairs = dcr.tables.map(
+    (table) =>
+      `${streamOf(table)}, variables('dcrs')[${dcr.index - 1}].properties.streamDeclarations[${quote(`Custom-${table}`)}]`,
   );
   return expr(`createObject(${pairs.join(", ")})`);
+}
+
+/** MIMECAST_DCR_ROUTES: `<table>=<immutable id>` for every table whose stream a DCR after the first declares. */
+function dcrRoutesExpression(dcrs: readonly GeneratedDcr[]): string {
+  const pairs: string[] = [];
+  const args: string[] = [];
+  for (const dcr of dcrs.slice(1)) {
+    const ruleArg = args.length;
+    args.push(dcrImmutableId(dcr.index));
+    for (const table of dcr.tables.filter((table) => !dcrs[0]!.tables.includes(table))) {
+      pairs.push(`{${args.length}}={${ruleArg}}`);
+      args.push(`variables('tableNames')[${quote(table)}]`);
+    }
+  }
+  return pairs.length === 0 ? "" : expr(`format(${quote(pairs.join(","))}, ${args.join(", ")})`);
+}
+
+/** One DCR resource: its streams and an identity data flow per table, into the one workspace. */
+function dcrResource(dcr: GeneratedDcr): JsonObject {
+  const properties = `variables('dcrs')[${dcr.index - 1}].properties`;
+  return {
+    type: "Microsoft.Insights/dataCollectionRules",
+    apiVersion: API.dcr,
+    name: expr(`variables('${dcrNameVariable(dcr.index)}')`),
+    location: expr("parameters('location')"),
+    properties: {
+      dataCollectionEndpointId: expr(id.dce),
+      streamDeclarations: streamDeclarationsExpression(dcr),
+      destinations: expr(`${properties}.destinations`),
+      dataFlows: dcr.tables.map((table, flow) => ({
+        streams: [expr(streamOf(table))],
+        destinations: expr(`${properties}.dataFlows[${flow}].destinations`),
+        transformKql: expr(`${properties}.dataFlows[${flow}].transformKql`),
+        outputStream: expr(streamOf(table)),
+      })),
+    },
+    dependsOn: [expr(id.dce), expr(id.tablesDeployment)],
+  };
 }
 
 const setting = (name: string, value: string): JsonObject => ({ name, value });
 const forApi = (version: "1.0" | "2.0", value: string): string =>
   expr(`if(equals(parameters('mimecastApiVersion'), ${quote(version)}), ${value}, '')`);
 
-function appSettings(): JsonObject[] {
+function appSettings(dcrs: readonly GeneratedDcr[]): JsonObject[] {
   const storage = `reference(${id.storage}, '${API.storage}').primaryEndpoints`;
   return [
     // Identity-based host storage (also the Durable task hub): service URIs come from the account, so
@@ -134,7 +180,9 @@ function appSettings(): JsonObject[] {
     ),
     setting("MIMECAST_SINK", "logs-ingestion"),
     setting("MIMECAST_DCE_ENDPOINT", expr(`reference(${id.dce}, '${API.dcr}').logsIngestion.endpoint`)),
-    setting("MIMECAST_DCR_IMMUTABLE_ID", expr(`reference(${id.dcr}, '${API.dcr}').immutableId`)),
+    setting("MIMECAST_DCR_IMMUTABLE_ID", expr(dcrImmutableId(1))),
+    // Azure caps a DCR at 10 streams: which of the other DCRs holds each remaining table.
+    ...(dcrs.length > 1 ? [setting("MIMECAST_DCR_ROUTES", dcrRoutesExpression(dcrs))] : []),
     // https://monitor.azure.com, .us or .cn: derived from the cloud the template is deployed to.
     // The workspace GUID the STIX upload API addresses; empty (= no upload, MimecastThreatIntel_CL only)
     // when the user opts out. The workspace exists before deployment, so reference() needs its API version.
@@ -348,7 +396,7 @@ function workspaceRoleDeployment(): JsonObject {
 
 export function buildTemplate(
   entries: readonly TableEntry[],
-  dcr: GeneratedDcrProperties,
+  dcrs: readonly GeneratedDcr[],
   tables: readonly GeneratedTable[],
   feedIds: readonly string[],
 ): JsonObject {
@@ -375,13 +423,21 @@ export function buildTemplate(
       appInsightsName: expr("format('{0}-insights', parameters('appName'))"),
       dceName: expr("format('{0}-dce', parameters('appName'))"),
       dcrName: expr("format('{0}-dcr', parameters('appName'))"),
+      ...Object.fromEntries(
+        dcrs
+          .slice(1)
+          .map((dcr) => [
+            dcrNameVariable(dcr.index),
+            expr(`format('{0}-dcr-${dcr.index}', parameters('appName'))`),
+          ]),
+      ),
       tablesDeploymentName: expr("format('{0}-tables', parameters('appName'))"),
       deploymentContainerName: "app-package",
       vaultSecrets: VAULT_SECRETS as unknown as Json,
       defaultTableNames: Object.fromEntries(entries.map((entry) => [entry.table, entry.table])),
       tableNames: expr("union(variables('defaultTableNames'), parameters('tableNames'))"),
       tableNamesSetting: tableNamesSettingExpression(entries),
-      dcr: dcr as unknown as Json,
+      dcrs: dcrs as unknown as Json,
       tables: tables as unknown as Json,
     },
     resources: [
@@ -449,36 +505,7 @@ export function buildTemplate(
         properties: { networkAcls: { publicNetworkAccess: "Enabled" } },
       },
       tablesDeployment(),
-      {
-        type: "Microsoft.Insights/dataCollectionRules",
-        apiVersion: API.dcr,
-        name: expr("variables('dcrName')"),
-        location: expr("parameters('location')"),
-        properties: {
-          dataCollectionEndpointId: expr(id.dce),
-          streamDeclarations: streamDeclarationsExpression(entries),
-          destinations: expr("variables('dcr').destinations"),
-          copy: [
-            {
-              name: "dataFlows",
-              count: expr("length(variables('dcr').dataFlows)"),
-              input: {
-                streams: [
-                  expr(
-                    "format('Custom-{0}', variables('tableNames')[variables('tables')[copyIndex('dataFlows')].name])",
-                  ),
-                ],
-                destinations: expr("variables('dcr').dataFlows[copyIndex('dataFlows')].destinations"),
-                transformKql: expr("variables('dcr').dataFlows[copyIndex('dataFlows')].transformKql"),
-                outputStream: expr(
-                  "format('Custom-{0}', variables('tableNames')[variables('tables')[copyIndex('dataFlows')].name])",
-                ),
-              },
-            },
-          ],
-        },
-        dependsOn: [expr(id.dce), expr(id.tablesDeployment)],
-      },
+      ...dcrs.map(dcrResource),
       {
         type: "Microsoft.Web/serverfarms",
         apiVersion: API.web,
@@ -511,7 +538,7 @@ export function buildTemplate(
             scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 },
             runtime: { name: "node", version: "22" },
           },
-          siteConfig: { minTlsVersion: "1.2", ftpsState: "Disabled", appSettings: appSettings() },
+          siteConfig: { minTlsVersion: "1.2", ftpsState: "Disabled", appSettings: appSettings(dcrs) },
         },
         dependsOn: [
           expr(id.plan),
@@ -520,7 +547,7 @@ export function buildTemplate(
           expr(id.insights),
           expr(id.vault),
           expr(id.dce),
-          expr(id.dcr),
+          ...dcrs.map((dcr) => expr(dcrId(dcr.index))),
         ],
       },
       roleAssignment({
@@ -547,12 +574,16 @@ export function buildTemplate(
         scopeId: id.vault,
         dependsOn: [expr(id.vault)],
       }),
-      roleAssignment({
-        role: ROLES.monitoringMetricsPublisher,
-        scope: expr("format('Microsoft.Insights/dataCollectionRules/{0}', variables('dcrName'))"),
-        scopeId: id.dcr,
-        dependsOn: [expr(id.dcr)],
-      }),
+      ...dcrs.map((dcr) =>
+        roleAssignment({
+          role: ROLES.monitoringMetricsPublisher,
+          scope: expr(
+            `format('Microsoft.Insights/dataCollectionRules/{0}', variables('${dcrNameVariable(dcr.index)}'))`,
+          ),
+          scopeId: dcrId(dcr.index),
+          dependsOn: [expr(dcrId(dcr.index))],
+        }),
+      ),
       workspaceRoleDeployment(),
     ],
     outputs: {
@@ -561,10 +592,10 @@ export function buildTemplate(
         type: "string",
         value: expr(`reference(${id.dce}, '${API.dcr}').logsIngestion.endpoint`),
       },
-      dataCollectionRuleImmutableId: {
-        type: "string",
-        value: expr(`reference(${id.dcr}, '${API.dcr}').immutableId`),
-      },
+      dataCollectionRuleImmutableId: { type: "string", value: expr(dcrImmutableId(1)) },
+      ...(dcrs.length > 1
+        ? { dataCollectionRuleRoutes: { type: "string", value: dcrRoutesExpression(dcrs) } }
+        : {}),
       keyVaultUri: { type: "string", value: expr(`reference(${id.vault}, '${API.keyVault}').vaultUri`) },
       deploymentStorageAccount: { type: "string", value: expr("variables('storageAccountName')") },
     },
