@@ -18,7 +18,17 @@ export const ROLES = {
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
   sentinelContributor: "ab8e14d6-4a74-4a29-9ba8-549422addade",
+  durableTaskDataContributor: "0ad04412-c4d5-4796-b79c-f76d14c8d402",
 } as const;
+
+/** host.json's durableTask.hubName: the Durable Task Scheduler's task hub carries the same name. */
+export const TASK_HUB_NAME = "MimecastSentinel";
+
+/** The app setting holding the scheduler's connection string (named by host.json overrides below). */
+export const DTS_CONNECTION_SETTING = "DURABLE_TASK_SCHEDULER_CONNECTION_STRING";
+
+/** host.json values overridden through app settings (`AzureFunctionsJobHost__<path>`), per Durable backend. */
+const STORAGE_PROVIDER = "AzureFunctionsJobHost__extensions__durableTask__storageProvider";
 
 /** Key Vault secret names and the `mimecastSecrets` keys they are read from, per Mimecast API version. */
 export const VAULT_SECRETS = {
@@ -40,6 +50,7 @@ const API = {
   workspace: "2022-10-01",
   deployments: "2022-09-01",
   roles: "2022-04-01",
+  durableTask: "2025-11-01",
 } as const;
 
 /** The connector's own default (MIMECAST_SCHEDULE in src/config/schema.ts; a test keeps them equal). */
@@ -57,7 +68,12 @@ const id = {
   container:
     "resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', variables('storageAccountName'), 'default', variables('deploymentContainerName'))",
   tablesDeployment: "resourceId('Microsoft.Resources/deployments', variables('tablesDeploymentName'))",
+  scheduler: "resourceId('Microsoft.DurableTask/schedulers', variables('schedulerName'))",
 };
+
+const USE_DTS = "variables('useDurableTaskScheduler')";
+const byBackend = (dts: string, azureStorage: string): string =>
+  expr(`if(${USE_DTS}, ${dts}, ${azureStorage})`);
 
 const expr = (text: string): string => `[${text}]`;
 
@@ -166,6 +182,25 @@ function appSettings(dcrs: readonly GeneratedDcr[]): JsonObject[] {
     setting("AzureWebJobsStorage__queueServiceUri", expr(`${storage}.queue`)),
     setting("AzureWebJobsStorage__tableServiceUri", expr(`${storage}.table`)),
     setting("AzureWebJobsStorage__credential", "managedidentity"),
+    // The Durable backend: host.json names Azure Storage; with the Durable Task Scheduler these overrides
+    // switch the provider to azureManaged and point it at the scheduler (identity-based, no secret). Both
+    // connection keys are set so whichever name the provider reads finds the scheduler.
+    setting(`${STORAGE_PROVIDER}__type`, byBackend("'azureManaged'", "'AzureStorage'")),
+    setting(
+      `${STORAGE_PROVIDER}__connectionStringName`,
+      byBackend(quote(DTS_CONNECTION_SETTING), "'AzureWebJobsStorage'"),
+    ),
+    setting(
+      `${STORAGE_PROVIDER}__connectionName`,
+      byBackend(quote(DTS_CONNECTION_SETTING), "'AzureWebJobsStorage'"),
+    ),
+    setting(
+      DTS_CONNECTION_SETTING,
+      byBackend(
+        `format('Endpoint={0};Authentication=ManagedIdentity', reference(${id.scheduler}, '${API.durableTask}').endpoint)`,
+        "''",
+      ),
+    ),
     setting(
       "APPLICATIONINSIGHTS_CONNECTION_STRING",
       expr(`reference(${id.insights}, '${API.insights}').ConnectionString`),
@@ -296,6 +331,14 @@ function parameters(feedIds: readonly string[]): JsonObject {
       defaultValue: true,
       metadata: describe(
         "Also upload Mimecast threat-intel indicators to Microsoft Sentinel threat intelligence (sets MIMECAST_TI_WORKSPACE_ID and grants Microsoft Sentinel Contributor on the workspace). false: indicators go to MimecastThreatIntel_CL only, and no role is granted on the workspace.",
+      ),
+    },
+    durableBackend: {
+      type: "string",
+      defaultValue: "azureStorage",
+      allowedValues: ["azureStorage", "durableTaskScheduler"],
+      metadata: describe(
+        "Where Durable Functions keeps orchestration state: azureStorage (queues and tables in the app's storage account) or durableTaskScheduler (a Durable Task Scheduler, Consumption SKU, and task hub; dashboard included). See docs/deployment.md.",
       ),
     },
     logLevel: {
@@ -432,6 +475,8 @@ export function buildTemplate(
           ]),
       ),
       tablesDeploymentName: expr("format('{0}-tables', parameters('appName'))"),
+      useDurableTaskScheduler: expr("equals(parameters('durableBackend'), 'durableTaskScheduler')"),
+      schedulerName: expr("take(format('{0}-dts', parameters('appName')), 64)"),
       deploymentContainerName: "app-package",
       vaultSecrets: VAULT_SECRETS as unknown as Json,
       defaultTableNames: Object.fromEntries(entries.map((entry) => [entry.table, entry.table])),
@@ -507,6 +552,23 @@ export function buildTemplate(
       tablesDeployment(),
       ...dcrs.map(dcrResource),
       {
+        type: "Microsoft.DurableTask/schedulers",
+        apiVersion: API.durableTask,
+        name: expr("variables('schedulerName')"),
+        condition: expr(USE_DTS),
+        location: expr("parameters('location')"),
+        // An empty allow-list denies every caller; access is by identity (the role below).
+        properties: { sku: { name: "Consumption" }, ipAllowlist: ["0.0.0.0/0"] },
+      },
+      {
+        type: "Microsoft.DurableTask/schedulers/taskHubs",
+        apiVersion: API.durableTask,
+        name: expr(`format('{0}/{1}', variables('schedulerName'), ${quote(TASK_HUB_NAME)})`),
+        condition: expr(USE_DTS),
+        properties: {},
+        dependsOn: [expr(id.scheduler)],
+      },
+      {
         type: "Microsoft.Web/serverfarms",
         apiVersion: API.web,
         name: expr("variables('planName')"),
@@ -548,6 +610,7 @@ export function buildTemplate(
           expr(id.vault),
           expr(id.dce),
           ...dcrs.map((dcr) => expr(dcrId(dcr.index))),
+          expr(id.scheduler),
         ],
       },
       roleAssignment({
@@ -568,6 +631,15 @@ export function buildTemplate(
         scopeId: id.storage,
         dependsOn: [expr(id.storage)],
       }),
+      {
+        ...roleAssignment({
+          role: ROLES.durableTaskDataContributor,
+          scope: expr("format('Microsoft.DurableTask/schedulers/{0}', variables('schedulerName'))"),
+          scopeId: id.scheduler,
+          dependsOn: [expr(id.scheduler)],
+        }),
+        condition: expr(USE_DTS),
+      },
       roleAssignment({
         role: ROLES.keyVaultSecretsUser,
         scope: expr("format('Microsoft.KeyVault/vaults/{0}', variables('keyVaultName'))"),
@@ -757,6 +829,21 @@ export function buildUiDefinition(entries: readonly TableEntry[], feedIds: reado
               },
             },
             {
+              name: "durableBackend",
+              type: "Microsoft.Common.DropDown",
+              label: "Durable Functions backend",
+              defaultValue: "Azure Storage",
+              toolTip:
+                "Azure Storage: state in the app's storage account (cheapest at this connector's volume). Durable Task Scheduler: a managed backend with a monitoring dashboard (Consumption SKU). See docs/deployment.md.",
+              constraints: {
+                allowedValues: [
+                  { label: "Azure Storage", value: "azureStorage" },
+                  { label: "Durable Task Scheduler", value: "durableTaskScheduler" },
+                ],
+                required: true,
+              },
+            },
+            {
               name: "logLevel",
               type: "Microsoft.Common.DropDown",
               label: "Log level",
@@ -805,6 +892,7 @@ export function buildUiDefinition(entries: readonly TableEntry[], feedIds: reado
         feeds: expr("steps('ingestion').feeds"),
         uploadThreatIntelToSentinel: expr("steps('ingestion').uploadThreatIntel"),
         logLevel: expr("steps('ingestion').logLevel"),
+        durableBackend: expr("steps('ingestion').durableBackend"),
         tableNames: expr(`parse(concat('{', ${tablePairs.join(", ")}, '}'))`),
       },
     },

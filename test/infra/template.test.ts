@@ -28,7 +28,7 @@ const scopes = templateScopes(template);
 const EXISTING_TYPES = new Set(["Microsoft.OperationalInsights/workspaces"]);
 /** Settings the Functions platform reads; everything else must be a setting the connector knows. */
 const PLATFORM_SETTINGS =
-  /^(AzureWebJobsStorage__(blobServiceUri|queueServiceUri|tableServiceUri|credential)|APPLICATIONINSIGHTS_CONNECTION_STRING)$/;
+  /^(AzureWebJobsStorage__(blobServiceUri|queueServiceUri|tableServiceUri|credential)|APPLICATIONINSIGHTS_CONNECTION_STRING|AzureFunctionsJobHost__extensions__durableTask__storageProvider__(type|connectionStringName|connectionName)|DURABLE_TASK_SCHEDULER_CONNECTION_STRING)$/;
 
 const allResources = (t: ArmTemplate): ArmResource[] =>
   t.resources.flatMap((r) => [r, ...(r.properties?.template ? allResources(r.properties.template) : [])]);
@@ -124,6 +124,7 @@ describe("infra/azuredeploy.json", () => {
         "974c5e8b-45b9-4653-ba55-5f855dd0fb88 @ Microsoft.Storage/storageAccounts", // Storage Queue Data Contributor
         "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3 @ Microsoft.Storage/storageAccounts", // Storage Table Data Contributor
         "ab8e14d6-4a74-4a29-9ba8-549422addade @ Microsoft.OperationalInsights/workspaces", // Microsoft Sentinel Contributor
+        "0ad04412-c4d5-4796-b79c-f76d14c8d402 @ Microsoft.DurableTask/schedulers", // Durable Task Data Contributor (DTS only)
       ].sort(),
     );
   });
