@@ -40,7 +40,10 @@ export function generateInfra(
     tables,
     template: buildTemplate(entries, dcr, tables, feedIds),
     uiDefinition: buildUiDefinition(entries, feedIds),
-    sentinelContent: buildContentTemplate(readSentinelContent(contentDir)),
+    sentinelContent: buildContentTemplate(
+      readSentinelContent(contentDir),
+      entries.map((entry) => entry.table),
+    ),
   };
 }
 

@@ -326,6 +326,20 @@ function parameters(feedIds: readonly string[]): JsonObject {
         'Destination table overrides keyed by default table name, e.g. {"Ttp_Url_CL": "MimecastTTPUrl_CL"}. Tables are created or updated with the connector\'s columns.',
       ),
     },
+    tablePlans: {
+      type: "object",
+      defaultValue: {},
+      metadata: describe(
+        'Table plan per table, keyed by default table name: Analytics (default), Basic or Auxiliary, e.g. {"Seg_Cg_CL": "Basic"}. Scheduled rules cannot query Basic or Auxiliary tables: pass the same object to sentinelContent.json, which then skips the rules that read them. See docs/deployment.md.',
+      ),
+    },
+    tableRetention: {
+      type: "object",
+      defaultValue: {},
+      metadata: describe(
+        'Retention per table, keyed by default table name, e.g. {"Seg_Cg_CL": {"retentionInDays": 30, "totalRetentionInDays": 365}}. retentionInDays (interactive, 4-730, Analytics only) and totalRetentionInDays (up to 4383 with long-term retention); -1 or absent: the workspace default.',
+      ),
+    },
     uploadThreatIntelToSentinel: {
       type: "bool",
       defaultValue: true,
@@ -353,6 +367,8 @@ function parameters(feedIds: readonly string[]): JsonObject {
 function tablesDeployment(): JsonObject {
   const table = "parameters('tables')[copyIndex()]";
   const name = `parameters('tableNames')[${table}.name]`;
+  const plan = `parameters('tablePlans')[${table}.name]`;
+  const retention = `parameters('tableRetention')[${table}.name]`;
   return {
     type: "Microsoft.Resources/deployments",
     apiVersion: API.deployments,
@@ -365,6 +381,8 @@ function tablesDeployment(): JsonObject {
         workspaceName: { value: expr("parameters('workspaceName')") },
         tables: { value: expr("variables('tables')") },
         tableNames: { value: expr("variables('tableNames')") },
+        tablePlans: { value: expr("variables('tablePlans')") },
+        tableRetention: { value: expr("variables('tableRetention')") },
       },
       template: {
         $schema: SCHEMA,
@@ -373,6 +391,8 @@ function tablesDeployment(): JsonObject {
           workspaceName: { type: "string" },
           tables: { type: "array" },
           tableNames: { type: "object" },
+          tablePlans: { type: "object" },
+          tableRetention: { type: "object" },
         },
         resources: [
           {
@@ -381,7 +401,12 @@ function tablesDeployment(): JsonObject {
             name: expr(`format('{0}/{1}', parameters('workspaceName'), ${name})`),
             copy: { name: "tables", count: expr("length(parameters('tables'))") },
             properties: {
-              plan: expr(`${table}.properties.plan`),
+              plan: expr(plan),
+              // Interactive retention is settable on Analytics only (Basic/Auxiliary: fixed, read-only).
+              retentionInDays: expr(
+                `if(equals(${plan}, 'Analytics'), ${retention}.retentionInDays, json('null'))`,
+              ),
+              totalRetentionInDays: expr(`${retention}.totalRetentionInDays`),
               schema: { name: expr(name), columns: expr(`${table}.properties.schema.columns`) },
             },
           },
@@ -482,6 +507,13 @@ export function buildTemplate(
       defaultTableNames: Object.fromEntries(entries.map((entry) => [entry.table, entry.table])),
       tableNames: expr("union(variables('defaultTableNames'), parameters('tableNames'))"),
       tableNamesSetting: tableNamesSettingExpression(entries),
+      // Every table on Analytics with the workspace's retention (-1) unless tablePlans/tableRetention say otherwise.
+      defaultTablePlans: Object.fromEntries(entries.map((entry) => [entry.table, "Analytics"])),
+      tablePlans: expr("union(variables('defaultTablePlans'), parameters('tablePlans'))"),
+      defaultTableRetention: Object.fromEntries(
+        entries.map((entry) => [entry.table, { retentionInDays: -1, totalRetentionInDays: -1 }]),
+      ),
+      tableRetention: expr("union(variables('defaultTableRetention'), parameters('tableRetention'))"),
       dcrs: dcrs as unknown as Json,
       tables: tables as unknown as Json,
     },
@@ -893,6 +925,9 @@ export function buildUiDefinition(entries: readonly TableEntry[], feedIds: reado
         uploadThreatIntelToSentinel: expr("steps('ingestion').uploadThreatIntel"),
         logLevel: expr("steps('ingestion').logLevel"),
         durableBackend: expr("steps('ingestion').durableBackend"),
+        // Per-table plans and retention are command-line parameters (docs/deployment.md); the form keeps defaults.
+        tablePlans: expr("parse('{}')"),
+        tableRetention: expr("parse('{}')"),
         tableNames: expr(`parse(concat('{', ${tablePairs.join(", ")}, '}'))`),
       },
     },
