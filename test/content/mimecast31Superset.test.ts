@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { FEEDS } from "../../src/feeds";
 import { mapRecord } from "../../src/feeds/mapping";
+import { listContent, readContent, repoRoot } from "../helpers/kusto-content";
 import { contentTables, contentWorkspace, parserManifest } from "./workspace";
 import type { Mimecast31ColumnType } from "./mimecast31Columns";
 import { MIMECAST_31_TABLE_READS } from "./mimecast31Columns";
@@ -150,5 +153,20 @@ describe("Mimecast 3.x content on our tables (column superset of the 3.x tables)
       workspace.analyze("MimecastTTPUrl | summarize count() by ['Email Parts Description']").errors[0]?.code,
       "KS116",
     );
+  });
+});
+
+describe("threat intelligence content", () => {
+  it("queries ThreatIntelIndicators/ThreatIntelObjects, never the retired ThreatIntelligenceIndicator table", () => {
+    const files = [
+      ...listContent("parsers", ".kql").map((f) => ["parsers", f]),
+      ...listContent("analyticRules", ".yaml").map((f) => ["analyticRules", f]),
+      ...listContent("workbooks", ".json").map((f) => ["workbooks", f]),
+    ];
+    for (const [dir, file] of files) {
+      assert.ok(!/ThreatIntelligenceIndicator\b/.test(readContent(dir!, file!)), `${dir}/${file}`);
+    }
+    const docs = readFileSync(join(repoRoot(), "docs", "content.md"), "utf8");
+    assert.match(docs, /ThreatIntelIndicators\s*\n?\s*\| where SourceSystem == "Mimecast"/);
   });
 });
