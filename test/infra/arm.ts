@@ -225,7 +225,8 @@ export function evaluate(
         if (Array.isArray(container))
           return container.some((v) => JSON.stringify(v) === JSON.stringify(item));
         if (typeof container === "string") return typeof item === "string" && container.includes(item);
-        if (container !== null && typeof container === "object") return String(item) in container;
+        if (container !== null && typeof container === "object")
+          return typeof item === "string" && item in container;
         throw new Error(`contains() of ${JSON.stringify(container)}`);
       }
       case "environment":
