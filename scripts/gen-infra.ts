@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as prettier from "prettier";
 import { FEEDS } from "../src/feeds";
 import type { FeedSpecBase } from "../src/feeds/types";
-import { generateDcr, generateTables, tableEntries } from "./infra/tables";
+import { generateDcrs, generateTables, tableEntries } from "./infra/tables";
 import { buildTemplate, buildUiDefinition } from "./infra/template";
 import { buildContentTemplate, readSentinelContent } from "./infra/content";
 
@@ -32,7 +32,7 @@ export function generateInfra(
   contentDir: string = path.join(REPO_ROOT, "content"),
 ): Record<InfraFile, unknown> {
   const entries = tableEntries(feeds);
-  const dcr = generateDcr(entries);
+  const dcr = generateDcrs(entries);
   const tables = generateTables(entries);
   const feedIds = feeds.map((feed) => feed.id);
   return {
@@ -40,7 +40,10 @@ export function generateInfra(
     tables,
     template: buildTemplate(entries, dcr, tables, feedIds),
     uiDefinition: buildUiDefinition(entries, feedIds),
-    sentinelContent: buildContentTemplate(readSentinelContent(contentDir)),
+    sentinelContent: buildContentTemplate(
+      readSentinelContent(contentDir),
+      entries.map((entry) => entry.table),
+    ),
   };
 }
 

@@ -96,6 +96,33 @@ export function readSentinelContent(contentDir: string): SentinelContent {
   };
 }
 
+/** Log Analytics table plans a DCR-based custom table may have. */
+export const TABLE_PLANS = ["Analytics", "Basic", "Auxiliary"] as const;
+export type TablePlan = (typeof TABLE_PLANS)[number];
+
+/**
+ * Plans a Microsoft Sentinel scheduled analytics rule can query: only Analytics (Basic and Auxiliary/data-lake
+ * tables serve interactive queries and workbooks, not scheduled rules or log alerts). A rule is deployed only
+ * when every table it reads is on one of these.
+ */
+export const PLANS_SERVING_RULES: readonly TablePlan[] = ["Analytics"];
+
+const namedIn = (query: string, name: string): boolean =>
+  new RegExp(`(^|[^A-Za-z0-9_])${name}([^A-Za-z0-9_]|$)`).test(query);
+
+/** The tables (default names) a rule reads: those of the parsers it calls, and any table it names itself. */
+export function ruleTables(
+  rule: Pick<SentinelRuleYaml, "name" | "query">,
+  parsers: readonly ParserContent[],
+  tables: readonly string[],
+): string[] {
+  const read = new Set<string>();
+  for (const parser of parsers) if (namedIn(rule.query, parser.functionName)) read.add(parser.table);
+  for (const table of tables) if (namedIn(rule.query, table)) read.add(table);
+  if (read.size === 0) throw new Error(`${rule.name}: reads no table the connector writes`);
+  return tables.filter((table) => read.has(table));
+}
+
 const expr = (text: string): string => `[${text}]`;
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
@@ -141,15 +168,25 @@ function savedSearch(parser: ParserContent): JsonObject {
   };
 }
 
-function alertRule(rule: SentinelRuleYaml, parsers: readonly ParserContent[]): JsonObject {
+/** ARM condition: every table the rule reads is on a plan that serves scheduled rules. */
+function servedCondition(tables: readonly string[]): string {
+  const checks = tables.map(
+    (table) => `contains(variables('plansServingRules'), variables('tablePlans')[${quote(table)}])`,
+  );
+  return expr(checks.length === 1 ? checks[0]! : `and(${checks.join(", ")})`);
+}
+
+function alertRule(
+  rule: SentinelRuleYaml,
+  parsers: readonly ParserContent[],
+  tables: readonly string[],
+): JsonObject {
   if (rule.kind !== "Scheduled") throw new Error(`${rule.name}: only Scheduled rules are supported`);
   const operator = TRIGGER_OPERATORS[rule.triggerOperator];
   if (!operator) throw new Error(`${rule.name}: unknown triggerOperator ${rule.triggerOperator}`);
   // The GA API takes parent techniques only (T1566.002 → T1566).
   const techniques = [...new Set((rule.relevantTechniques ?? []).map((t) => t.split(".")[0]!))];
-  const uses = parsers.filter((p) =>
-    new RegExp(`(^|[^A-Za-z0-9_])${p.functionName}([^A-Za-z0-9_]|$)`).test(rule.query),
-  );
+  const uses = parsers.filter((p) => namedIn(rule.query, p.functionName));
   const properties: JsonObject = {
     displayName: rule.name,
     description: rule.description,
@@ -175,6 +212,8 @@ function alertRule(rule: SentinelRuleYaml, parsers: readonly ParserContent[]): J
     apiVersion: API.alertRules,
     // The rule's own id: a redeployment updates the rule (and keeps its incidents) instead of adding one.
     name: rule.id,
+    // Not created when a table it reads is on a plan scheduled rules cannot query (tablePlans).
+    condition: servedCondition(ruleTables(rule, parsers, tables)),
     kind: "Scheduled",
     scope: expr("format('Microsoft.OperationalInsights/workspaces/{0}', parameters('workspaceName'))"),
     properties,
@@ -182,7 +221,8 @@ function alertRule(rule: SentinelRuleYaml, parsers: readonly ParserContent[]): J
   };
 }
 
-export function buildContentTemplate(content: SentinelContent): JsonObject {
+/** `tables`: every table the connector writes (default names), for the plans a rule's tables are on. */
+export function buildContentTemplate(content: SentinelContent, tables: readonly string[]): JsonObject {
   const workbook = content.workbook;
   return {
     $schema: SCHEMA,
@@ -211,6 +251,14 @@ export function buildContentTemplate(content: SentinelContent): JsonObject {
             'The same table overrides given to azuredeploy.json, keyed by default table name, e.g. {"Ttp_Url_CL": "MimecastTTPUrl_CL"}: each parser reads the renamed table.',
         },
       },
+      tablePlans: {
+        type: "object",
+        defaultValue: {},
+        metadata: {
+          description:
+            'The same table plans given to azuredeploy.json, keyed by default table name, e.g. {"Seg_Cg_CL": "Basic"}. A rule that reads a table on Basic or Auxiliary is not created (scheduled rules query Analytics tables only).',
+        },
+      },
       enableAnalyticRules: {
         type: "bool",
         defaultValue: true,
@@ -225,11 +273,14 @@ export function buildContentTemplate(content: SentinelContent): JsonObject {
     variables: {
       defaultTableNames: Object.fromEntries(content.parsers.map((p) => [p.table, p.table])),
       tableNames: expr("union(variables('defaultTableNames'), parameters('tableNames'))"),
+      defaultTablePlans: Object.fromEntries(tables.map((table) => [table, "Analytics"])),
+      tablePlans: expr("union(variables('defaultTablePlans'), parameters('tablePlans'))"),
+      plansServingRules: [...PLANS_SERVING_RULES],
       parserQueries: Object.fromEntries(content.parsers.map((p) => [p.functionName, literalString(p.query)])),
     },
     resources: [
       ...content.parsers.map(savedSearch),
-      ...content.rules.map(({ rule }) => alertRule(rule, content.parsers)),
+      ...content.rules.map(({ rule }) => alertRule(rule, content.parsers, tables)),
       {
         type: "Microsoft.Insights/workbooks",
         apiVersion: API.workbooks,

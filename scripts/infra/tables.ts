@@ -4,7 +4,7 @@
  * (e.g. SIEM CG over API 2.0 and the API 1.0 SIEM files) share one stream and one data flow.
  */
 import type { FeedSpecBase } from "../../src/feeds/types";
-import { allTableStreams } from "../../src/ingest/streams";
+import { allTableStreams, CONNECTOR_HEALTH_TABLE } from "../../src/ingest/streams";
 import type { StreamColumn, StreamColumnType } from "../../src/sentinel/streams";
 
 /** One destination table with its default name, the feeds that write it and its DCR stream columns. */
@@ -77,6 +77,50 @@ export function generateDcr(entries: readonly TableEntry[]): GeneratedDcrPropert
       outputStream: `Custom-${entry.table}`,
     })),
   };
+}
+
+/**
+ * Azure Monitor accepts at most 10 stream declarations and 10 data flows per DCR
+ * (https://learn.microsoft.com/azure/azure-monitor/fundamentals/service-limits#data-collection-rules).
+ */
+export const DCR_LIMITS = { streamDeclarations: 10, dataFlows: 10 } as const;
+
+/** One DCR of the template: the tables whose streams it declares, and its properties. */
+export interface GeneratedDcr {
+  /** 1-based; DCR 1 is the default (MIMECAST_DCR_IMMUTABLE_ID), the others are MIMECAST_DCR_ROUTES targets. */
+  index: number;
+  tables: string[];
+  properties: GeneratedDcrProperties;
+}
+
+/**
+ * The tables spread over as many DCRs as the limits need, so a feed added to the registry lands in a DCR
+ * with room (or a new one) without anyone counting. DCR 1 takes the connector's own tables first, then feeds
+ * in registry order fill each DCR in turn (a feed appended to the registry never moves an existing table).
+ * Every DCR after the first also declares the connector-health stream, so `doctor` can probe each one
+ * (identity role, immutable id) with a marked health row instead of writing into a data table.
+ */
+export function generateDcrs(
+  entries: readonly TableEntry[],
+  capacity: number = DCR_LIMITS.streamDeclarations,
+): GeneratedDcr[] {
+  const health = entries.find((entry) => entry.table === CONNECTOR_HEALTH_TABLE);
+  const own = entries.filter((entry) => entry.feedIds.length === 0);
+  const feeds = entries.filter((entry) => entry.feedIds.length > 0);
+  const groups: TableEntry[][] = [[...own]];
+  for (const entry of feeds) {
+    let group = groups[groups.length - 1]!;
+    if (group.length >= capacity) {
+      group = health ? [health] : [];
+      groups.push(group);
+    }
+    group.push(entry);
+  }
+  return groups.map((group, i) => ({
+    index: i + 1,
+    tables: group.map((entry) => entry.table),
+    properties: generateDcr(group),
+  }));
 }
 
 export interface GeneratedTable {

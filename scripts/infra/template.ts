@@ -5,7 +5,7 @@
  *
  * Cloud-neutral by construction: endpoints come from reference() / environment(), never literals.
  */
-import type { GeneratedDcrProperties, GeneratedTable, TableEntry } from "./tables";
+import type { GeneratedDcr, GeneratedTable, TableEntry } from "./tables";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -18,7 +18,17 @@ export const ROLES = {
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
   sentinelContributor: "ab8e14d6-4a74-4a29-9ba8-549422addade",
+  durableTaskDataContributor: "0ad04412-c4d5-4796-b79c-f76d14c8d402",
 } as const;
+
+/** host.json's durableTask.hubName: the Durable Task Scheduler's task hub carries the same name. */
+export const TASK_HUB_NAME = "MimecastSentinel";
+
+/** The app setting holding the scheduler's connection string (named by host.json overrides below). */
+export const DTS_CONNECTION_SETTING = "DURABLE_TASK_SCHEDULER_CONNECTION_STRING";
+
+/** host.json values overridden through app settings (`AzureFunctionsJobHost__<path>`), per Durable backend. */
+const STORAGE_PROVIDER = "AzureFunctionsJobHost__extensions__durableTask__storageProvider";
 
 /** Key Vault secret names and the `mimecastSecrets` keys they are read from, per Mimecast API version. */
 export const VAULT_SECRETS = {
@@ -40,6 +50,7 @@ const API = {
   workspace: "2022-10-01",
   deployments: "2022-09-01",
   roles: "2022-04-01",
+  durableTask: "2025-11-01",
 } as const;
 
 /** The connector's own default (MIMECAST_SCHEDULE in src/config/schema.ts; a test keeps them equal). */
@@ -54,13 +65,23 @@ const id = {
   insights: "resourceId('Microsoft.Insights/components', variables('appInsightsName'))",
   vault: "resourceId('Microsoft.KeyVault/vaults', variables('keyVaultName'))",
   dce: "resourceId('Microsoft.Insights/dataCollectionEndpoints', variables('dceName'))",
-  dcr: "resourceId('Microsoft.Insights/dataCollectionRules', variables('dcrName'))",
   container:
     "resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', variables('storageAccountName'), 'default', variables('deploymentContainerName'))",
   tablesDeployment: "resourceId('Microsoft.Resources/deployments', variables('tablesDeploymentName'))",
+  scheduler: "resourceId('Microsoft.DurableTask/schedulers', variables('schedulerName'))",
 };
 
+const USE_DTS = "variables('useDurableTaskScheduler')";
+const byBackend = (dts: string, azureStorage: string): string =>
+  expr(`if(${USE_DTS}, ${dts}, ${azureStorage})`);
+
 const expr = (text: string): string => `[${text}]`;
+
+/** DCR n's name variable: DCR 1 keeps the single DCR's old name, so an existing deployment keeps its id. */
+const dcrNameVariable = (index: number): string => (index === 1 ? "dcrName" : `dcr${index}Name`);
+const dcrId = (index: number): string =>
+  `resourceId('Microsoft.Insights/dataCollectionRules', variables('${dcrNameVariable(index)}'))`;
+const dcrImmutableId = (index: number): string => `reference(${dcrId(index)}, '${API.dcr}').immutableId`;
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 function roleAssignment(options: {
@@ -98,20 +119,61 @@ function tableNamesSettingExpression(entries: readonly TableEntry[]): string {
   return expr(`format(${quote(pairs.join(","))}, ${args.join(", ")})`);
 }
 
-/** streamDeclarations keyed by the (possibly renamed) table's stream: ARM cannot compute object keys otherwise. */
-function streamDeclarationsExpression(entries: readonly TableEntry[]): string {
-  const pairs = entries.map(
-    (entry) =>
-      `format('Custom-{0}', variables('tableNames')[${quote(entry.table)}]), variables('dcr').streamDeclarations[${quote(`Custom-${entry.table}`)}]`,
+/** A (possibly renamed) table's stream name: ARM computes it from the tableNames variable. */
+const streamOf = (table: string): string => `format('Custom-{0}', variables('tableNames')[${quote(table)}])`;
+
+/** DCR n's streamDeclarations keyed by each (possibly renamed) table's stream: ARM cannot compute object keys otherwise. */
+function streamDeclarationsExpression(dcr: GeneratedDcr): string {
+  const pairs = dcr.tables.map(
+    (table) =>
+      `${streamOf(table)}, variables('dcrs')[${dcr.index - 1}].properties.streamDeclarations[${quote(`Custom-${table}`)}]`,
   );
   return expr(`createObject(${pairs.join(", ")})`);
+}
+
+/** MIMECAST_DCR_ROUTES: `<table>=<immutable id>` for every table whose stream a DCR after the first declares. */
+function dcrRoutesExpression(dcrs: readonly GeneratedDcr[]): string {
+  const pairs: string[] = [];
+  const args: string[] = [];
+  for (const dcr of dcrs.slice(1)) {
+    const ruleArg = args.length;
+    args.push(dcrImmutableId(dcr.index));
+    for (const table of dcr.tables.filter((table) => !dcrs[0]!.tables.includes(table))) {
+      pairs.push(`{${args.length}}={${ruleArg}}`);
+      args.push(`variables('tableNames')[${quote(table)}]`);
+    }
+  }
+  return pairs.length === 0 ? "" : expr(`format(${quote(pairs.join(","))}, ${args.join(", ")})`);
+}
+
+/** One DCR resource: its streams and an identity data flow per table, into the one workspace. */
+function dcrResource(dcr: GeneratedDcr): JsonObject {
+  const properties = `variables('dcrs')[${dcr.index - 1}].properties`;
+  return {
+    type: "Microsoft.Insights/dataCollectionRules",
+    apiVersion: API.dcr,
+    name: expr(`variables('${dcrNameVariable(dcr.index)}')`),
+    location: expr("parameters('location')"),
+    properties: {
+      dataCollectionEndpointId: expr(id.dce),
+      streamDeclarations: streamDeclarationsExpression(dcr),
+      destinations: expr(`${properties}.destinations`),
+      dataFlows: dcr.tables.map((table, flow) => ({
+        streams: [expr(streamOf(table))],
+        destinations: expr(`${properties}.dataFlows[${flow}].destinations`),
+        transformKql: expr(`${properties}.dataFlows[${flow}].transformKql`),
+        outputStream: expr(streamOf(table)),
+      })),
+    },
+    dependsOn: [expr(id.dce), expr(id.tablesDeployment)],
+  };
 }
 
 const setting = (name: string, value: string): JsonObject => ({ name, value });
 const forApi = (version: "1.0" | "2.0", value: string): string =>
   expr(`if(equals(parameters('mimecastApiVersion'), ${quote(version)}), ${value}, '')`);
 
-function appSettings(): JsonObject[] {
+function appSettings(dcrs: readonly GeneratedDcr[]): JsonObject[] {
   const storage = `reference(${id.storage}, '${API.storage}').primaryEndpoints`;
   return [
     // Identity-based host storage (also the Durable task hub): service URIs come from the account, so
@@ -120,6 +182,25 @@ function appSettings(): JsonObject[] {
     setting("AzureWebJobsStorage__queueServiceUri", expr(`${storage}.queue`)),
     setting("AzureWebJobsStorage__tableServiceUri", expr(`${storage}.table`)),
     setting("AzureWebJobsStorage__credential", "managedidentity"),
+    // The Durable backend: host.json names Azure Storage; with the Durable Task Scheduler these overrides
+    // switch the provider to azureManaged and point it at the scheduler (identity-based, no secret). Both
+    // connection keys are set so whichever name the provider reads finds the scheduler.
+    setting(`${STORAGE_PROVIDER}__type`, byBackend("'azureManaged'", "'AzureStorage'")),
+    setting(
+      `${STORAGE_PROVIDER}__connectionStringName`,
+      byBackend(quote(DTS_CONNECTION_SETTING), "'AzureWebJobsStorage'"),
+    ),
+    setting(
+      `${STORAGE_PROVIDER}__connectionName`,
+      byBackend(quote(DTS_CONNECTION_SETTING), "'AzureWebJobsStorage'"),
+    ),
+    setting(
+      DTS_CONNECTION_SETTING,
+      byBackend(
+        `format('Endpoint={0};Authentication=ManagedIdentity', reference(${id.scheduler}, '${API.durableTask}').endpoint)`,
+        "''",
+      ),
+    ),
     setting(
       "APPLICATIONINSIGHTS_CONNECTION_STRING",
       expr(`reference(${id.insights}, '${API.insights}').ConnectionString`),
@@ -134,7 +215,9 @@ function appSettings(): JsonObject[] {
     ),
     setting("MIMECAST_SINK", "logs-ingestion"),
     setting("MIMECAST_DCE_ENDPOINT", expr(`reference(${id.dce}, '${API.dcr}').logsIngestion.endpoint`)),
-    setting("MIMECAST_DCR_IMMUTABLE_ID", expr(`reference(${id.dcr}, '${API.dcr}').immutableId`)),
+    setting("MIMECAST_DCR_IMMUTABLE_ID", expr(dcrImmutableId(1))),
+    // Azure caps a DCR at 10 streams: which of the other DCRs holds each remaining table.
+    ...(dcrs.length > 1 ? [setting("MIMECAST_DCR_ROUTES", dcrRoutesExpression(dcrs))] : []),
     // https://monitor.azure.com, .us or .cn: derived from the cloud the template is deployed to.
     // The workspace GUID the STIX upload API addresses; empty (= no upload, MimecastThreatIntel_CL only)
     // when the user opts out. The workspace exists before deployment, so reference() needs its API version.
@@ -243,11 +326,33 @@ function parameters(feedIds: readonly string[]): JsonObject {
         'Destination table overrides keyed by default table name, e.g. {"Ttp_Url_CL": "MimecastTTPUrl_CL"}. Tables are created or updated with the connector\'s columns.',
       ),
     },
+    tablePlans: {
+      type: "object",
+      defaultValue: {},
+      metadata: describe(
+        'Table plan per table, keyed by default table name: Analytics (default), Basic or Auxiliary, e.g. {"Seg_Cg_CL": "Basic"}. Scheduled rules cannot query Basic or Auxiliary tables: pass the same object to sentinelContent.json, which then skips the rules that read them. See docs/deployment.md.',
+      ),
+    },
+    tableRetention: {
+      type: "object",
+      defaultValue: {},
+      metadata: describe(
+        'Retention per table, keyed by default table name, e.g. {"Seg_Cg_CL": {"retentionInDays": 30, "totalRetentionInDays": 365}}. retentionInDays (interactive, 4-730, Analytics only) and totalRetentionInDays (up to 4383 with long-term retention); -1 or absent: the workspace default.',
+      ),
+    },
     uploadThreatIntelToSentinel: {
       type: "bool",
       defaultValue: true,
       metadata: describe(
         "Also upload Mimecast threat-intel indicators to Microsoft Sentinel threat intelligence (sets MIMECAST_TI_WORKSPACE_ID and grants Microsoft Sentinel Contributor on the workspace). false: indicators go to MimecastThreatIntel_CL only, and no role is granted on the workspace.",
+      ),
+    },
+    durableBackend: {
+      type: "string",
+      defaultValue: "azureStorage",
+      allowedValues: ["azureStorage", "durableTaskScheduler"],
+      metadata: describe(
+        "Where Durable Functions keeps orchestration state: azureStorage (queues and tables in the app's storage account) or durableTaskScheduler (a Durable Task Scheduler, Consumption SKU, and task hub; dashboard included). See docs/deployment.md.",
       ),
     },
     logLevel: {
@@ -262,6 +367,8 @@ function parameters(feedIds: readonly string[]): JsonObject {
 function tablesDeployment(): JsonObject {
   const table = "parameters('tables')[copyIndex()]";
   const name = `parameters('tableNames')[${table}.name]`;
+  const plan = `parameters('tablePlans')[${table}.name]`;
+  const retention = `parameters('tableRetention')[${table}.name]`;
   return {
     type: "Microsoft.Resources/deployments",
     apiVersion: API.deployments,
@@ -274,6 +381,8 @@ function tablesDeployment(): JsonObject {
         workspaceName: { value: expr("parameters('workspaceName')") },
         tables: { value: expr("variables('tables')") },
         tableNames: { value: expr("variables('tableNames')") },
+        tablePlans: { value: expr("variables('tablePlans')") },
+        tableRetention: { value: expr("variables('tableRetention')") },
       },
       template: {
         $schema: SCHEMA,
@@ -282,6 +391,8 @@ function tablesDeployment(): JsonObject {
           workspaceName: { type: "string" },
           tables: { type: "array" },
           tableNames: { type: "object" },
+          tablePlans: { type: "object" },
+          tableRetention: { type: "object" },
         },
         resources: [
           {
@@ -290,7 +401,12 @@ function tablesDeployment(): JsonObject {
             name: expr(`format('{0}/{1}', parameters('workspaceName'), ${name})`),
             copy: { name: "tables", count: expr("length(parameters('tables'))") },
             properties: {
-              plan: expr(`${table}.properties.plan`),
+              plan: expr(plan),
+              // Interactive retention is settable on Analytics only (Basic/Auxiliary: fixed, read-only).
+              retentionInDays: expr(
+                `if(equals(${plan}, 'Analytics'), ${retention}.retentionInDays, json('null'))`,
+              ),
+              totalRetentionInDays: expr(`${retention}.totalRetentionInDays`),
               schema: { name: expr(name), columns: expr(`${table}.properties.schema.columns`) },
             },
           },
@@ -348,7 +464,7 @@ function workspaceRoleDeployment(): JsonObject {
 
 export function buildTemplate(
   entries: readonly TableEntry[],
-  dcr: GeneratedDcrProperties,
+  dcrs: readonly GeneratedDcr[],
   tables: readonly GeneratedTable[],
   feedIds: readonly string[],
 ): JsonObject {
@@ -375,13 +491,30 @@ export function buildTemplate(
       appInsightsName: expr("format('{0}-insights', parameters('appName'))"),
       dceName: expr("format('{0}-dce', parameters('appName'))"),
       dcrName: expr("format('{0}-dcr', parameters('appName'))"),
+      ...Object.fromEntries(
+        dcrs
+          .slice(1)
+          .map((dcr) => [
+            dcrNameVariable(dcr.index),
+            expr(`format('{0}-dcr-${dcr.index}', parameters('appName'))`),
+          ]),
+      ),
       tablesDeploymentName: expr("format('{0}-tables', parameters('appName'))"),
+      useDurableTaskScheduler: expr("equals(parameters('durableBackend'), 'durableTaskScheduler')"),
+      schedulerName: expr("take(format('{0}-dts', parameters('appName')), 64)"),
       deploymentContainerName: "app-package",
       vaultSecrets: VAULT_SECRETS as unknown as Json,
       defaultTableNames: Object.fromEntries(entries.map((entry) => [entry.table, entry.table])),
       tableNames: expr("union(variables('defaultTableNames'), parameters('tableNames'))"),
       tableNamesSetting: tableNamesSettingExpression(entries),
-      dcr: dcr as unknown as Json,
+      // Every table on Analytics with the workspace's retention (-1) unless tablePlans/tableRetention say otherwise.
+      defaultTablePlans: Object.fromEntries(entries.map((entry) => [entry.table, "Analytics"])),
+      tablePlans: expr("union(variables('defaultTablePlans'), parameters('tablePlans'))"),
+      defaultTableRetention: Object.fromEntries(
+        entries.map((entry) => [entry.table, { retentionInDays: -1, totalRetentionInDays: -1 }]),
+      ),
+      tableRetention: expr("union(variables('defaultTableRetention'), parameters('tableRetention'))"),
+      dcrs: dcrs as unknown as Json,
       tables: tables as unknown as Json,
     },
     resources: [
@@ -449,35 +582,23 @@ export function buildTemplate(
         properties: { networkAcls: { publicNetworkAccess: "Enabled" } },
       },
       tablesDeployment(),
+      ...dcrs.map(dcrResource),
       {
-        type: "Microsoft.Insights/dataCollectionRules",
-        apiVersion: API.dcr,
-        name: expr("variables('dcrName')"),
+        type: "Microsoft.DurableTask/schedulers",
+        apiVersion: API.durableTask,
+        name: expr("variables('schedulerName')"),
+        condition: expr(USE_DTS),
         location: expr("parameters('location')"),
-        properties: {
-          dataCollectionEndpointId: expr(id.dce),
-          streamDeclarations: streamDeclarationsExpression(entries),
-          destinations: expr("variables('dcr').destinations"),
-          copy: [
-            {
-              name: "dataFlows",
-              count: expr("length(variables('dcr').dataFlows)"),
-              input: {
-                streams: [
-                  expr(
-                    "format('Custom-{0}', variables('tableNames')[variables('tables')[copyIndex('dataFlows')].name])",
-                  ),
-                ],
-                destinations: expr("variables('dcr').dataFlows[copyIndex('dataFlows')].destinations"),
-                transformKql: expr("variables('dcr').dataFlows[copyIndex('dataFlows')].transformKql"),
-                outputStream: expr(
-                  "format('Custom-{0}', variables('tableNames')[variables('tables')[copyIndex('dataFlows')].name])",
-                ),
-              },
-            },
-          ],
-        },
-        dependsOn: [expr(id.dce), expr(id.tablesDeployment)],
+        // An empty allow-list denies every caller; access is by identity (the role below).
+        properties: { sku: { name: "Consumption" }, ipAllowlist: ["0.0.0.0/0"] },
+      },
+      {
+        type: "Microsoft.DurableTask/schedulers/taskHubs",
+        apiVersion: API.durableTask,
+        name: expr(`format('{0}/{1}', variables('schedulerName'), ${quote(TASK_HUB_NAME)})`),
+        condition: expr(USE_DTS),
+        properties: {},
+        dependsOn: [expr(id.scheduler)],
       },
       {
         type: "Microsoft.Web/serverfarms",
@@ -511,7 +632,7 @@ export function buildTemplate(
             scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 },
             runtime: { name: "node", version: "22" },
           },
-          siteConfig: { minTlsVersion: "1.2", ftpsState: "Disabled", appSettings: appSettings() },
+          siteConfig: { minTlsVersion: "1.2", ftpsState: "Disabled", appSettings: appSettings(dcrs) },
         },
         dependsOn: [
           expr(id.plan),
@@ -520,7 +641,8 @@ export function buildTemplate(
           expr(id.insights),
           expr(id.vault),
           expr(id.dce),
-          expr(id.dcr),
+          ...dcrs.map((dcr) => expr(dcrId(dcr.index))),
+          expr(id.scheduler),
         ],
       },
       roleAssignment({
@@ -541,18 +663,31 @@ export function buildTemplate(
         scopeId: id.storage,
         dependsOn: [expr(id.storage)],
       }),
+      {
+        ...roleAssignment({
+          role: ROLES.durableTaskDataContributor,
+          scope: expr("format('Microsoft.DurableTask/schedulers/{0}', variables('schedulerName'))"),
+          scopeId: id.scheduler,
+          dependsOn: [expr(id.scheduler)],
+        }),
+        condition: expr(USE_DTS),
+      },
       roleAssignment({
         role: ROLES.keyVaultSecretsUser,
         scope: expr("format('Microsoft.KeyVault/vaults/{0}', variables('keyVaultName'))"),
         scopeId: id.vault,
         dependsOn: [expr(id.vault)],
       }),
-      roleAssignment({
-        role: ROLES.monitoringMetricsPublisher,
-        scope: expr("format('Microsoft.Insights/dataCollectionRules/{0}', variables('dcrName'))"),
-        scopeId: id.dcr,
-        dependsOn: [expr(id.dcr)],
-      }),
+      ...dcrs.map((dcr) =>
+        roleAssignment({
+          role: ROLES.monitoringMetricsPublisher,
+          scope: expr(
+            `format('Microsoft.Insights/dataCollectionRules/{0}', variables('${dcrNameVariable(dcr.index)}'))`,
+          ),
+          scopeId: dcrId(dcr.index),
+          dependsOn: [expr(dcrId(dcr.index))],
+        }),
+      ),
       workspaceRoleDeployment(),
     ],
     outputs: {
@@ -561,10 +696,10 @@ export function buildTemplate(
         type: "string",
         value: expr(`reference(${id.dce}, '${API.dcr}').logsIngestion.endpoint`),
       },
-      dataCollectionRuleImmutableId: {
-        type: "string",
-        value: expr(`reference(${id.dcr}, '${API.dcr}').immutableId`),
-      },
+      dataCollectionRuleImmutableId: { type: "string", value: expr(dcrImmutableId(1)) },
+      ...(dcrs.length > 1
+        ? { dataCollectionRuleRoutes: { type: "string", value: dcrRoutesExpression(dcrs) } }
+        : {}),
       keyVaultUri: { type: "string", value: expr(`reference(${id.vault}, '${API.keyVault}').vaultUri`) },
       deploymentStorageAccount: { type: "string", value: expr("variables('storageAccountName')") },
     },
@@ -726,6 +861,21 @@ export function buildUiDefinition(entries: readonly TableEntry[], feedIds: reado
               },
             },
             {
+              name: "durableBackend",
+              type: "Microsoft.Common.DropDown",
+              label: "Durable Functions backend",
+              defaultValue: "Azure Storage",
+              toolTip:
+                "Azure Storage: state in the app's storage account (cheapest at this connector's volume). Durable Task Scheduler: a managed backend with a monitoring dashboard (Consumption SKU). See docs/deployment.md.",
+              constraints: {
+                allowedValues: [
+                  { label: "Azure Storage", value: "azureStorage" },
+                  { label: "Durable Task Scheduler", value: "durableTaskScheduler" },
+                ],
+                required: true,
+              },
+            },
+            {
               name: "logLevel",
               type: "Microsoft.Common.DropDown",
               label: "Log level",
@@ -774,6 +924,10 @@ export function buildUiDefinition(entries: readonly TableEntry[], feedIds: reado
         feeds: expr("steps('ingestion').feeds"),
         uploadThreatIntelToSentinel: expr("steps('ingestion').uploadThreatIntel"),
         logLevel: expr("steps('ingestion').logLevel"),
+        durableBackend: expr("steps('ingestion').durableBackend"),
+        // Per-table plans and retention are command-line parameters (docs/deployment.md); the form keeps defaults.
+        tablePlans: expr("parse('{}')"),
+        tableRetention: expr("parse('{}')"),
         tableNames: expr(`parse(concat('{', ${tablePairs.join(", ")}, '}'))`),
       },
     },

@@ -1,4 +1,5 @@
 import { FEED_IDS, feedsForVersion } from "./feedIds";
+import { parseDcrRoutes } from "./dcrRoutes";
 import { parseFeedList, parseTableNames } from "./feedLists";
 import { parseHostAllowlist } from "./fileHosts";
 import type { ParseResult } from "./parse";
@@ -97,6 +98,7 @@ function sinkConfig(settings: Settings, tableNames: SinkConfig["tableNames"]): S
     kind: "logs-ingestion",
     dceEndpoint: normalizeUrl(required(settings, "MIMECAST_DCE_ENDPOINT")),
     dcrImmutableId: required(settings, "MIMECAST_DCR_IMMUTABLE_ID"),
+    dcrRoutes: settings.MIMECAST_DCR_ROUTES ? valueOf(parseDcrRoutes(settings.MIMECAST_DCR_ROUTES)) : {},
     audience: settings.MIMECAST_LOGS_INGESTION_AUDIENCE,
     concurrency: settings.MIMECAST_INGEST_CONCURRENCY,
     tableNames,

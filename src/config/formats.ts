@@ -3,6 +3,7 @@
  * error message can say more than "must match format"; the schema asks only "is it undefined?".
  */
 import { cronProblem } from "./cron";
+import { parseDcrRoutes } from "./dcrRoutes";
 import { parseFeedList, parseTableNames } from "./feedLists";
 import { parseHostAllowlist } from "./fileHosts";
 import { parseRateLimitBudgets } from "./rateLimitBudgets";
@@ -19,7 +20,8 @@ export type FormatName =
   | "feed-list"
   | "table-names"
   | "rate-limit-budgets"
-  | "host-allowlist";
+  | "host-allowlist"
+  | "dcr-routes";
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -45,4 +47,5 @@ export const FORMAT_PROBLEMS: Readonly<Record<FormatName, (value: string) => str
   "table-names": problemOf(parseTableNames),
   "rate-limit-budgets": problemOf(parseRateLimitBudgets),
   "host-allowlist": problemOf(parseHostAllowlist),
+  "dcr-routes": problemOf(parseDcrRoutes),
 };

@@ -266,6 +266,17 @@ const properties = {
     "x-expected": "dcr- followed by 32 hexadecimal digits",
     "x-requiredWhen": LOGS_INGESTION,
   },
+  MIMECAST_DCR_ROUTES: {
+    type: "string",
+    format: "dcr-routes",
+    description:
+      "Which DCR holds each table's stream, as Table_CL=dcr-… pairs separated by commas (a DCR holds at most 10 streams, so the template spreads the tables over several). Tables not listed use MIMECAST_DCR_IMMUTABLE_ID. The identity needs Monitoring Metrics Publisher on every DCR.",
+    examples: [
+      "Seg_Cg_CL=dcr-0123456789abcdef0123456789abcdef,Audit_CL=dcr-fedcba9876543210fedcba9876543210",
+    ],
+    "x-group": "Microsoft Sentinel",
+    "x-expected": "Table_CL=dcr-<32 hex digits> pairs separated by commas",
+  },
   MIMECAST_TI_WORKSPACE_ID: {
     type: "string",
     pattern: "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",

@@ -1,3 +1,4 @@
+import type { DcrRoutes } from "./dcrRoutes";
 import type { LogLevel } from "../shared/logger";
 import type { FeedId } from "./feedIds";
 import type { TableNameOverrides } from "./feedLists";
@@ -32,6 +33,7 @@ export interface Settings {
   MIMECAST_SINK?: SinkKind;
   MIMECAST_DCE_ENDPOINT?: string;
   MIMECAST_DCR_IMMUTABLE_ID?: string;
+  MIMECAST_DCR_ROUTES?: string;
   MIMECAST_LOGS_INGESTION_AUDIENCE: MonitorAudience;
   MIMECAST_TI_WORKSPACE_ID?: string;
   MIMECAST_INGEST_CONCURRENCY: number;
@@ -96,7 +98,10 @@ export interface KeyVaultConfig {
 export interface LogsIngestionSinkConfig {
   kind: "logs-ingestion";
   dceEndpoint: string;
+  /** The default DCR (the connector's own tables, and any table not routed). */
   dcrImmutableId: string;
+  /** Table → DCR immutable id, for tables whose stream another DCR declares (MIMECAST_DCR_ROUTES). */
+  dcrRoutes: DcrRoutes;
   audience: MonitorAudience;
   concurrency: number;
   tableNames: TableNameOverrides;

@@ -21,7 +21,7 @@ import { SecretError } from "../config/errors";
 import { feedCheckName, probeFeed } from "./feedProbes";
 import { checkKeyVault } from "./keyVaultCheck";
 import { commonFailure } from "./mimecastFailures";
-import { probeSink } from "./sinkProbe";
+import { probeSinks } from "./sinkProbe";
 import type { DoctorCheck, DoctorReport } from "./types";
 import { exitCodeOf } from "./types";
 
@@ -34,8 +34,8 @@ export interface DoctorDeps {
   secretReader?: SecretReader;
   /** The Mimecast client; default: one built from the configuration with short timeouts and one retry. */
   client?: (config: Config, credentials: CredentialsProvider) => MimecastClient;
-  /** The sink the probe row goes through; default: a Logs Ingestion sink for the configured DCE/DCR. */
-  sink?: (config: Config) => Sink;
+  /** The sink the probe row goes through, per DCR; default: a Logs Ingestion sink for the DCE and that DCR. */
+  sink?: (config: Config, ruleId: string) => Sink;
 }
 
 /** Doctor answers in seconds, not after an ingestion's patient retries. */
@@ -96,8 +96,9 @@ async function collect(
     .filter((f): f is FeedSpec => f !== undefined);
   checks.push(...(await checkMimecast(config, client, feeds, now)));
 
-  const sink = deps.sink ? deps.sink(config) : defaultSink(config);
-  checks.push(await probeSink(config, sink, now));
+  const sinkFor = (ruleId: string): Sink =>
+    deps.sink ? deps.sink(config, ruleId) : defaultSink(config, ruleId);
+  checks.push(...(await probeSinks(config, sinkFor, now)));
   return checks;
 }
 
@@ -227,13 +228,13 @@ function defaultClient(config: Config, credentials: CredentialsProvider, clock: 
   });
 }
 
-function defaultSink(config: Config): Sink {
+function defaultSink(config: Config, ruleId: string): Sink {
   const sink = config.sink;
   if (sink.kind === "local")
     return { upload: () => Promise.reject(new Error("the local sink is not probed")) };
   return new LogsIngestionSink({
     endpoint: sink.dceEndpoint,
-    ruleId: sink.dcrImmutableId,
+    ruleId,
     credential: createAzureCredential(config),
     audience: sink.audience,
     concurrency: 1,

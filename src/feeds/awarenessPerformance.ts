@@ -1,12 +1,25 @@
 import { ENDPOINTS } from "../mimecast/endpoints";
 import { strings } from "./define";
 import { snapshotFeed } from "./snapshot";
+import { dataCollectorCopies } from "./legacyColumns";
 import { DAY_MS } from "./time";
+import type { ColumnSpec } from "./types";
+
+const COLUMNS: readonly ColumnSpec[] = [
+  ...strings("department", "email", "name"),
+  { name: "numCorrect", type: "real" },
+  { name: "numIncorrect", type: "real" },
+  { name: "numNotWatched", type: "real" },
+  { name: "userDetails", type: "dynamic" },
+  ...strings("userId", "userState"),
+];
+/** What the 1.0.0 `AwarenessPerformanceDetails` parser (the newest published) reads, suffixed. */
+const LEGACY = COLUMNS.filter((column) => column.name !== "userId");
 
 /**
  * Awareness training performance details (`POST /api/awareness-training/company/get-performance-details`,
  * `includeUserDetails: true`): one row per enrolled user per snapshot, columns of the 3.1
- * `Awareness_Performance_Details_CL` (strings as the 3.1 table declares them; `userDetails` dynamic).
+ * `Awareness_Performance_Details_CL` with its types, plus the Data Collector (`_s`/`_d`) copies.
  */
 export const awarenessPerformanceFeed = snapshotFeed({
   id: "awareness-performance",
@@ -18,9 +31,5 @@ export const awarenessPerformanceFeed = snapshotFeed({
   cadenceMs: DAY_MS / 2,
   retentionDays: 0,
   keyFields: ["email"],
-  columns: [
-    ...strings("department", "email", "name", "numCorrect", "numIncorrect", "numNotWatched"),
-    { name: "userDetails", type: "dynamic" },
-    ...strings("userId", "userState"),
-  ],
+  columns: [...COLUMNS, ...dataCollectorCopies(LEGACY)],
 });

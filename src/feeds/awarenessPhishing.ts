@@ -2,11 +2,15 @@ import { ENDPOINTS } from "../mimecast/endpoints";
 import { strings } from "./define";
 import { snapshotFeed } from "./snapshot";
 import { DAY_MS } from "./time";
+import type { ColumnSpec } from "./types";
+
+const reals = (...names: string[]): ColumnSpec[] => names.map((name) => ({ name, type: "real" }));
+const times = (...names: string[]): ColumnSpec[] => names.map((name) => ({ name, type: "datetime" }));
 
 /**
  * Phishing-campaign user data: `get-campaign` lists the campaigns, then
  * `get-user-data` (`{id}`, records in `data[0].items`) is paged per campaign. Columns of the 3.1
- * `Awareness_User_Data_CL` plus the campaign each row belongs to (the incumbent lost that link).
+ * `Awareness_User_Data_CL` (with its types: counts real, times datetime, `items` a string) plus the campaign each row belongs to (the incumbent lost that link).
  */
 export const awarenessPhishingFeed = snapshotFeed({
   id: "awareness-phishing",
@@ -26,11 +30,11 @@ export const awarenessPhishingFeed = snapshotFeed({
   columns: [
     ...strings("campaignId", "campaignName"),
     { name: "campaignLaunchDate", type: "datetime" },
-    ...strings("clickedIp", "department", "email"),
-    { name: "items", type: "dynamic" },
-    ...strings("name", "numCampaignsClicked", "numCampaignsClickedScanned", "numCampaignsScanned"),
-    ...strings("numCampaignsSent", "numCorrectAnswers", "numIncorrectAnswers", "numTrainingModulesAssigned"),
-    ...strings("reactionTime", "status", "templateName", "timeClicked", "timeOpened", "timeReported"),
-    ...strings("timeScanned", "timeScheduled", "timeSubmitted", "userState"),
+    ...strings("clickedIp", "department", "email", "name", "status", "templateName", "userState"),
+    // Serialised, as the 3.x table declares it.
+    { name: "items", type: "string" },
+    ...reals("numCampaignsClicked", "numCampaignsClickedScanned", "numCampaignsScanned", "numCampaignsSent"),
+    ...reals("numCorrectAnswers", "numIncorrectAnswers", "numTrainingModulesAssigned", "reactionTime"),
+    ...times("timeClicked", "timeOpened", "timeReported", "timeScanned", "timeScheduled", "timeSubmitted"),
   ],
 });

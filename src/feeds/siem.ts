@@ -125,7 +125,8 @@ export const siemCiFeed: SiemBatchFeedSpec = {
     { name: "historicalMail", type: "boolean" },
     { name: "offset", type: "real", from: "_offset" },
     { name: "partition", type: "real", from: "_partition" },
-    { name: "policiesApplied", type: "dynamic" },
+    // Strings, as the 3.x table declares them (its workbook groups by them); arrays are serialised.
+    { name: "policiesApplied", type: "string" },
     ...strings(
       "processingId",
       "recipients",
@@ -136,7 +137,7 @@ export const siemCiFeed: SiemBatchFeedSpec = {
       "subject",
     ),
     ...strings("subtype"),
-    { name: "tags", type: "dynamic" },
+    { name: "tags", type: "string" },
     ...strings("threatState", "threatType"),
     { name: "timestamp", type: "real" },
     { name: "type_", type: "string", from: "type" },

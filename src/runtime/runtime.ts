@@ -6,6 +6,8 @@ import { streamFor } from "../ingest/streams";
 import { MimecastClient } from "../mimecast/client";
 import { LocalSink } from "../sentinel/localSink";
 import { getSharedLogsIngestionSink } from "../sentinel/logsIngestionSink";
+import { RoutedSink } from "../sentinel/routedSink";
+import { dcrFor } from "../config/dcrRoutes";
 import type { Sink } from "../sentinel/sink";
 import { TiUploader } from "../sentinel/tiUpload";
 import type { TiUpload } from "../sentinel/tiUpload";
@@ -91,14 +93,18 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
 export function createSink(config: Config, logger: Logger): Sink {
   const sink = config.sink;
   if (sink.kind === "local") return new LocalSink({ directory: sink.directory, logger });
-  return getSharedLogsIngestionSink({
-    endpoint: sink.dceEndpoint,
-    ruleId: sink.dcrImmutableId,
-    credential: createAzureCredential(config),
-    audience: sink.audience,
-    concurrency: sink.concurrency,
-    logger,
-  });
+  const sinkFor = (ruleId: string): Sink =>
+    getSharedLogsIngestionSink({
+      endpoint: sink.dceEndpoint,
+      ruleId,
+      credential: createAzureCredential(config),
+      audience: sink.audience,
+      concurrency: sink.concurrency,
+      logger,
+    });
+  // Each table's stream lives in one of several DCRs (≤ 10 streams each): route by stream.
+  if (Object.keys(sink.dcrRoutes).length === 0) return sinkFor(sink.dcrImmutableId);
+  return new RoutedSink((stream) => dcrFor(sink, stream), sinkFor);
 }
 
 let shared: Runtime | undefined;

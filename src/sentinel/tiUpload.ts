@@ -18,7 +18,10 @@ import { systemClock } from "../shared/clock";
  * `https://management.azure.com/.default` (the identity needs Microsoft Sentinel Contributor on the
  * workspace), 100 requests per minute. The answer is 200 with `{"errors":[{"recordIndex","errorMessages"}]}`
  * for the objects it refused (400 when it refused them all). Objects are upserted by STIX id, so
- * re-sending a batch is harmless.
+ * re-sending a batch is harmless. What it accepts lands in the `ThreatIntelIndicators` table (indicators)
+ * and `ThreatIntelObjects` (other STIX objects), with `SourceSystem` = `sourcesystem`; the legacy
+ * `ThreatIntelligenceIndicator` table got no new data after 31 August 2025 (retired 31 May 2026), so
+ * content must query the new tables (docs/content.md).
  */
 export const TI_UPLOAD_ENDPOINT = "https://api.ti.sentinel.azure.com";
 export const TI_UPLOAD_SCOPE = "https://management.azure.com/.default";
@@ -31,7 +34,7 @@ export interface TiUploadOptions {
   workspaceId: string;
   /** Managed identity in production (`createAzureCredential`). */
   credential: TokenCredential;
-  /** Shown as the indicators' source in Sentinel. */
+  /** Shown as the indicators' source in Sentinel (the `SourceSystem` column of ThreatIntelIndicators). */
   sourceSystem?: string;
   endpoint?: string;
   scope?: string;

@@ -37,6 +37,7 @@ describe("loadConfig defaults", () => {
       kind: "logs-ingestion",
       dceEndpoint: DCE,
       dcrImmutableId: DCR,
+      dcrRoutes: {},
       audience: "https://monitor.azure.com",
       concurrency: 4,
       tableNames: {},

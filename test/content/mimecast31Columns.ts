@@ -245,3 +245,184 @@ export const MIMECAST_31_PARSER_COLUMNS: Readonly<Record<string, readonly string
     "Items",
   ],
 };
+
+/** A column type as the 3.x table definitions (and the Data Collector suffixes) declare it. */
+export type Mimecast31ColumnType = "string" | "real" | "boolean" | "datetime" | "dynamic";
+
+export interface Mimecast31TableFacts {
+  /** The table the parser hard-codes. */
+  table: string;
+  /** Every column the parser reads (`column_ifexists` / bare names), with the type the 3.x table gives it. */
+  reads: Readonly<Record<string, Mimecast31ColumnType>>;
+}
+
+const s = (...names: string[]): Record<string, Mimecast31ColumnType> =>
+  Object.fromEntries(names.map((name) => [name, "string"]));
+const typed = (type: Mimecast31ColumnType, ...names: string[]): Record<string, Mimecast31ColumnType> =>
+  Object.fromEntries(names.map((name) => [name, type]));
+/** Data Collector API (Gen A) suffixes, read by the 1.0.0 parsers: _s string, _d real, _b bool, _t datetime. */
+const genA = (...names: string[]): Record<string, Mimecast31ColumnType> => {
+  const bySuffix: Record<string, Mimecast31ColumnType> = {
+    s: "string",
+    d: "real",
+    b: "boolean",
+    t: "datetime",
+  };
+  return Object.fromEntries(names.map((name) => [name, bySuffix[name.slice(-1)]!]));
+};
+
+/**
+ * What each 3.x parser reads from its table, with the table's types: research
+ * sentinel-mimecast-31-tables.md §2–§7 (the Gen B table definitions and the 1.0.1 parsers; for the three
+ * Awareness parsers whose newest copy is 1.0.0, and for the 1.0.0 TTP Impersonation parser a Content Hub
+ * install may still carry, the Data Collector suffixed names they read). `TimeGenerated` and `Type` are
+ * Log Analytics' own and left out. Independent of src/feeds: typed from the research, not from our specs.
+ */
+export const MIMECAST_31_TABLE_READS: Readonly<Record<string, Mimecast31TableFacts>> = {
+  MimecastCG: {
+    table: "Seg_Cg_CL",
+    reads: {
+      ...s("urlCategory", "scanResults", "fileName", "sha256", "fileExtension", "virusFound", "sha1"),
+      ...s("senderDomain", "md5", "customThreatDictionary", "itemsDetected", "similarCustomExternalDomain"),
+      ...s("taggedExternal", "similarInternalDomain", "newDomain", "internalUserName"),
+      ...s("mimecastThreatDictionary", "similarMimecastExternalDomain", "customNameMatch", "taggedMalicious"),
+      ...s("replyMismatch", "aggregateId", "rejectionType", "rejectionCode", "rejectionInfo", "delivered"),
+      ...s("destinationIp", "Hostname", "deliveryAttempts", "tlsUsed", "deliveryErrors", "attachments"),
+      ...s("route", "processingId", "accountId", "action", "senderEnvelope", "messageId", "subject"),
+      ...s("totalSizeAttachments", "numberAttachments", "emailSize", "Logtype", "subtype"),
+      ...s("monitoredDomainSource", "similarDomain", "holdReason", "recipients", "senderIp", "direction"),
+      ...s("senderHeader", "tlsVersion", "tlsCipher", "spamInfo", "spamProcessingDetail"),
+      ...typed("real", "timestamp", "offset", "partition"),
+    },
+  },
+  MimecastDLP: {
+    table: "Seg_Dlp_CL",
+    reads: {
+      ...s("senderAddress", "recipientAddress", "subject", "route", "policy", "action", "messageId"),
+      eventTime: "datetime",
+    },
+  },
+  MimecastAudit: {
+    table: "Audit_CL",
+    reads: { ...s("id", "auditType", "user", "eventInfo", "category"), eventTime: "datetime" },
+  },
+  MimecastTTPUrl: {
+    table: "Ttp_Url_CL",
+    reads: {
+      ...s("category", "Date", "mimecastEventId", "mimecastEventCategory"),
+      ...s("userEmailAddress", "fromUserEmailAddress", "url", "ttpDefinition", "subject", "action"),
+      ...s("adminOverride", "userOverride", "scanResult", "sendingIp", "userAwarenessAction", "route"),
+      ...s("creationMethod", "messageId"),
+      ...typed("dynamic", "actions", "emailPartsDescription"),
+      ...s(
+        "tagMap_DangerousFileExt_ContentCheck_DangerousMimetypesUrlFileDownload",
+        "tagMap_DangerousFileExt_ContentCheck_DangerousExtsUrlFileDownload",
+        "tagMap_AdvancedPhishing_CredentialTheftEvidence",
+        "tagMap_AdvancedPhishing_CredentialTheftTags",
+        "advancedPhishingResult_CredentialTheftBrands",
+        "advancedPhishingResult_CredentialTheftEvidence",
+        "advancedPhishingResult_CredentialTheftTags",
+        "tagMap_UrlReputationScan_Type",
+        "tagMap_UrlReputationScan_Url",
+        "tagMap_UrlReputationScan_UrlBlock",
+        "tagMap_UrlReputationScan_Status",
+        "tagMap_DangerousFileExt_Inspect_FileExts",
+        "tagMap_DangerousFileExt_Inspect_MimeTypes",
+        "tagMap_DangerousFileExt_ContentCheck_ContentScannersBlocked",
+        "tagMap_DangerousFileExt_Status",
+        "tagMap_CustomerManagedUrls_ManagedUrlEntry",
+        "tagMap_CustomerManagedUrls_Blocklisted",
+        "tagMap_CustomerManagedUrls_Status",
+        "tagMap_AvScanning_ContentCheck_AvSignatureName",
+        "tagMap_AvScanning_ScannerInfo_CategoryTrigger",
+        "tagMap_AvScanning_ContentCheck_AvSignatureFileExts",
+        "tagMap_AvScanning_ContentCheck_UrlFileDownloadFilename",
+        "tagMap_ContentCheck_DangerousMimetypesUrlFileDownload",
+        "tagMap_ContentCheck_DangerousExtsUrlFileDownload",
+      ),
+    },
+  },
+  MimecastTTPAttachment: {
+    table: "Ttp_Attachment_CL",
+    reads: s(
+      "Date",
+      "senderAddress",
+      "recipientAddress",
+      "fileName",
+      "fileType",
+      "result",
+      "actionTriggered",
+      "details",
+      "route",
+      "messageId",
+      "subject",
+      "fileHash",
+      "definition",
+    ),
+  },
+  MimecastTTPImpersonation: {
+    table: "Ttp_Impersonation_CL",
+    reads: {
+      ...s("id", "senderAddress", "recipientAddress", "subject", "definition", "action", "senderIpAddress"),
+      ...s("impersonationResults", "messageId"),
+      hits: "real",
+      identifiers: "dynamic",
+      ...typed("boolean", "taggedExternal", "taggedMalicious"),
+      eventTime: "datetime",
+      // 1.0.0 (dedups `by id_s`: without it every row collapses into one)
+      ...genA("id_s", "action_s", "definition_s", "eventTime_t", "hits_d", "identifiers_s"),
+      ...genA("impersonationResults_s", "messageId_s", "recipientAddress_s", "senderAddress_s"),
+      ...genA("senderIpAddress_s", "subject_s", "taggedExternal_b", "taggedMalicious_b"),
+    },
+  },
+  MimecastCloudIntegrated: {
+    table: "Cloud_Integrated_CL",
+    reads: {
+      ...s("category", "accountId", "aggregateId", "processingId", "messageId", "attachments"),
+      ...s("recipients", "tags", "policiesApplied", "senderIp", "senderEnvelope", "subject", "source"),
+      ...s("threatState", "threatType", "direction", "senderHeader", "type_", "subtype"),
+      timestamp: "real",
+      historicalMail: "boolean",
+    },
+  },
+  AwarenessUserData: {
+    table: "Awareness_User_Data_CL",
+    reads: {
+      ...s("name", "email", "templateName", "status", "userState", "clickedIp", "department", "items"),
+      ...typed("datetime", "timeReported", "timeOpened", "timeScheduled", "timeClicked", "timeScanned"),
+      timeSubmitted: "datetime",
+      ...typed("real", "numCampaignsClicked", "numCampaignsSent", "numCorrectAnswers", "reactionTime"),
+      ...typed("real", "numTrainingModulesAssigned", "numIncorrectAnswers", "numCampaignsScanned"),
+      numCampaignsClickedScanned: "real",
+    },
+  },
+  AwarenessPerformanceDetails: {
+    table: "Awareness_Performance_Details_CL",
+    reads: {
+      // Gen B table columns (what a 1.0.1 parser would read) …
+      ...s("email", "name", "department", "userState", "userId"),
+      ...typed("real", "numIncorrect", "numCorrect", "numNotWatched"),
+      userDetails: "dynamic",
+      // … and the 1.0.0 parser's reads (the newest stored copy)
+      ...genA("email_s", "name_s", "numCorrect_d", "numIncorrect_d", "numNotWatched_d", "userDetails_s"),
+      ...genA("userState_s", "department_s"),
+    },
+  },
+  AwarenessSafeScore: {
+    table: "Awareness_SafeScore_Details_CL",
+    reads: {
+      ...s("emailAddress", "name", "department", "risk", "humanError", "sentiment", "engagement"),
+      ...s("knowledge", "userState"),
+      ...genA("emailAddress_s", "name_s", "risk_s", "humanError_s", "sentiment_s", "engagement_s"),
+      ...genA("knowledge_s", "userState_s", "department_s"),
+    },
+  },
+  AwarenessWatchlist: {
+    table: "Awareness_Watchlist_Details_CL",
+    reads: {
+      ...s("email", "name", "department", "userState", "userId"),
+      watchlistCount: "real",
+      ...genA("email_s", "name_s", "watchlistCount_d", "userState_s", "department_s"),
+    },
+  },
+};

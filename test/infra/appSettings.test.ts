@@ -214,3 +214,72 @@ describe("MIMECAST_SCHEDULE (read when the timer trigger is registered)", () => 
     assert.ok(paragraphs.some((p) => p.includes("`MIMECAST_SCHEDULE`") && /restart/.test(p)));
   });
 });
+
+describe("Durable backend (durableBackend): azureStorage or durableTaskScheduler", () => {
+  const PROVIDER = "AzureFunctionsJobHost__extensions__durableTask__storageProvider";
+  const host = JSON.parse(read("host.json")) as {
+    extensions: { durableTask: { hubName: string; storageProvider: Record<string, unknown> } };
+  };
+  const dtsResources = template.resources.filter((r) => r.type.startsWith("Microsoft.DurableTask/"));
+  const dtsRole = template.resources.find(
+    (r) =>
+      r.type === "Microsoft.Authorization/roleAssignments" &&
+      String((r.properties as { roleDefinitionId: string }).roleDefinitionId).includes(
+        "0ad04412-c4d5-4796-b79c-f76d14c8d402",
+      ),
+  )!;
+  const deployed = (resource: ArmResource, parameters: Parameters): ArmValue =>
+    resource["condition"] === undefined ? true : evaluate(resource["condition"], template, parameters);
+  const DTS: Parameters = { ...V2, durableBackend: "durableTaskScheduler" };
+
+  test("azureStorage is the default and leaves host.json's Azure Storage provider as it is", () => {
+    assert.equal(template.parameters?.["durableBackend"]?.defaultValue, "azureStorage");
+    const values = evaluatedSettings(V2);
+    assert.equal(values.get(`${PROVIDER}__type`), host.extensions.durableTask.storageProvider["type"]);
+    assert.equal(
+      values.get(`${PROVIDER}__connectionName`),
+      host.extensions.durableTask.storageProvider["connectionName"],
+    );
+    assert.equal(values.get("DURABLE_TASK_SCHEDULER_CONNECTION_STRING"), "");
+    assert.deepEqual(
+      dtsResources.map((r) => deployed(r, V2)),
+      [false, false],
+    );
+    assert.equal(deployed(dtsRole, V2), false);
+  });
+
+  test("durableTaskScheduler creates the scheduler and task hub, grants the data-plane role, switches the provider", () => {
+    assert.deepEqual(
+      dtsResources.map((r) => [r.type, deployed(r, DTS)]),
+      [
+        ["Microsoft.DurableTask/schedulers", true],
+        ["Microsoft.DurableTask/schedulers/taskHubs", true],
+      ],
+    );
+    // The task hub is host.json's hubName (the extension connects to the hub it names).
+    assert.equal(
+      dtsResources[1]!.name,
+      `[format('{0}/{1}', variables('schedulerName'), '${host.extensions.durableTask.hubName}')]`,
+    );
+    assert.equal(deployed(dtsRole, DTS), true);
+    assert.match(String(dtsRole.scope), /Microsoft\.DurableTask\/schedulers/);
+    const values = evaluatedSettings(DTS);
+    assert.equal(values.get(`${PROVIDER}__type`), "azureManaged");
+    for (const key of ["connectionStringName", "connectionName"])
+      assert.equal(values.get(`${PROVIDER}__${key}`), "DURABLE_TASK_SCHEDULER_CONNECTION_STRING");
+    const connection = values.get("DURABLE_TASK_SCHEDULER_CONNECTION_STRING");
+    assert.ok(isOpaque(connection), "the scheduler's endpoint comes from Azure");
+    assert.match(
+      connection.opaque,
+      /^format\('Endpoint=\{0\};Authentication=ManagedIdentity', reference\(.*schedulers.*\)\.endpoint\)$/,
+    );
+    // The connector itself starts the same way on either backend.
+    const config = loadConfig(appEnvironment(DTS), NOW, { redactor: new SecretRedactor() });
+    assert.deepEqual(config.warnings, []);
+  });
+
+  test("an unknown backend is refused by the template", () => {
+    const parameter = template.parameters?.["durableBackend"] as { allowedValues?: string[] } | undefined;
+    assert.deepEqual(parameter?.allowedValues, ["azureStorage", "durableTaskScheduler"]);
+  });
+});

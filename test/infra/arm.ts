@@ -132,7 +132,7 @@ export interface EvaluateOptions {
 /**
  * Evaluates a template value ("[…]" strings are expressions) with the given parameter values (declared
  * defaults fill the rest). Supports literals, parameters(), variables(), if(), equals(), empty(), not(),
- * and(), or(), format(), replace(), union() of objects and environment() (when options give one); any other call (and property access on it) is Opaque. if() evaluates only the chosen
+ * and(), or(), contains(), format(), replace(), union() of objects and environment() (when options give one); any other call (and property access on it) is Opaque. if() evaluates only the chosen
  * branch, as ARM does; an Opaque condition is an error, because the outcome would be a guess.
  */
 export function evaluate(
@@ -218,6 +218,16 @@ export function evaluate(
         if (!values.every((v) => v !== null && typeof v === "object" && !Array.isArray(v) && !isOpaque(v)))
           return { opaque: node.text };
         return Object.assign({}, ...values) as ArmValue;
+      }
+      case "contains": {
+        const [container, item] = args.map(evalNode);
+        if (isOpaque(container) || isOpaque(item)) return { opaque: node.text };
+        if (Array.isArray(container))
+          return container.some((v) => JSON.stringify(v) === JSON.stringify(item));
+        if (typeof container === "string") return typeof item === "string" && container.includes(item);
+        if (container !== null && typeof container === "object")
+          return typeof item === "string" && item in container;
+        throw new Error(`contains() of ${JSON.stringify(container)}`);
       }
       case "environment":
         return options.environment ?? { opaque: node.text };

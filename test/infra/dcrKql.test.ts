@@ -1,12 +1,12 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { generateInfra } from "../../scripts/gen-infra";
-import type { GeneratedDcrProperties, GeneratedTable } from "../../scripts/infra/tables";
+import type { GeneratedDcr, GeneratedTable } from "../../scripts/infra/tables";
 import { dataFlowProblems } from "./dcrChecks";
 import type { DcrLike, TableLike } from "./dcrChecks";
 
 const generated = generateInfra();
-const dcr = generated.dcr as GeneratedDcrProperties;
+const dcrs = (generated.dcr as GeneratedDcr[]).map((dcr) => dcr.properties);
 const tables = generated.tables as GeneratedTable[];
 
 /** A one-flow DCR and table to prove the checker rejects what it should. */
@@ -36,8 +36,10 @@ function sample(
 
 describe("generated DCR transforms (offline KQL validation)", () => {
   test("every data flow's transformKql parses, uses allowed operators and yields exactly its table's columns", () => {
-    assert.ok(dcr.dataFlows.length > 0);
-    const problems = dcr.dataFlows.flatMap((_, index) => dataFlowProblems(dcr, tables, index));
+    assert.ok(dcrs.every((dcr) => dcr.dataFlows.length > 0));
+    const problems = dcrs.flatMap((dcr) =>
+      dcr.dataFlows.flatMap((_, index) => dataFlowProblems(dcr, tables, index)),
+    );
     assert.deepEqual(problems, []);
   });
 

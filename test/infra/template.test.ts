@@ -16,7 +16,11 @@ const template = readJson("infra/azuredeploy.json") as ArmTemplate;
 const uiDefinition = readJson("infra/createUiDefinition.json") as {
   parameters: { outputs: Record<string, string>; steps: { name: string; elements: { name: string }[] }[] };
 };
-const generatedDcr = readJson("infra/generated/dcr.json") as { streamDeclarations: Record<string, unknown> };
+const generatedDcrs = readJson("infra/generated/dcr.json") as {
+  index: number;
+  tables: string[];
+  properties: { streamDeclarations: Record<string, unknown> };
+}[];
 const generatedTables = readJson("infra/generated/tables.json") as { name: string }[];
 const scopes = templateScopes(template);
 
@@ -24,7 +28,7 @@ const scopes = templateScopes(template);
 const EXISTING_TYPES = new Set(["Microsoft.OperationalInsights/workspaces"]);
 /** Settings the Functions platform reads; everything else must be a setting the connector knows. */
 const PLATFORM_SETTINGS =
-  /^(AzureWebJobsStorage__(blobServiceUri|queueServiceUri|tableServiceUri|credential)|APPLICATIONINSIGHTS_CONNECTION_STRING)$/;
+  /^(AzureWebJobsStorage__(blobServiceUri|queueServiceUri|tableServiceUri|credential)|APPLICATIONINSIGHTS_CONNECTION_STRING|AzureFunctionsJobHost__extensions__durableTask__storageProvider__(type|connectionStringName|connectionName)|DURABLE_TASK_SCHEDULER_CONNECTION_STRING)$/;
 
 const allResources = (t: ArmTemplate): ArmResource[] =>
   t.resources.flatMap((r) => [r, ...(r.properties?.template ? allResources(r.properties.template) : [])]);
@@ -111,12 +115,16 @@ describe("infra/azuredeploy.json", () => {
     assert.deepEqual(
       assignments,
       [
-        "3913510d-42f4-4e42-8a64-420c390055eb @ Microsoft.Insights/dataCollectionRules", // Monitoring Metrics Publisher
+        // Monitoring Metrics Publisher, on each DCR
+        ...generatedDcrs.map(
+          () => "3913510d-42f4-4e42-8a64-420c390055eb @ Microsoft.Insights/dataCollectionRules",
+        ),
         "4633458b-17de-408a-b874-0445c86b69e6 @ Microsoft.KeyVault/vaults", // Key Vault Secrets User
         "b7e6dc6d-f1e8-4753-8033-0f276bb0955b @ Microsoft.Storage/storageAccounts", // Storage Blob Data Owner
         "974c5e8b-45b9-4653-ba55-5f855dd0fb88 @ Microsoft.Storage/storageAccounts", // Storage Queue Data Contributor
         "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3 @ Microsoft.Storage/storageAccounts", // Storage Table Data Contributor
         "ab8e14d6-4a74-4a29-9ba8-549422addade @ Microsoft.OperationalInsights/workspaces", // Microsoft Sentinel Contributor
+        "0ad04412-c4d5-4796-b79c-f76d14c8d402 @ Microsoft.DurableTask/schedulers", // Durable Task Data Contributor (DTS only)
       ].sort(),
     );
   });
@@ -194,19 +202,28 @@ describe("infra/azuredeploy.json", () => {
     }
   });
 
-  test("the DCR, its destination and the tables are the generated ones", () => {
-    assert.deepEqual(template.variables?.dcr, generatedDcr);
+  test("the DCRs, their destination and the tables are the generated ones", () => {
+    assert.deepEqual(template.variables?.dcrs, generatedDcrs);
     assert.deepEqual(template.variables?.tables, generatedTables);
-    const dcr = resource("Microsoft.Insights/dataCollectionRules").properties as {
-      destinations: string;
-      copy: { count: string }[];
-      streamDeclarations: string;
-    };
-    assert.equal(dcr.destinations, "[variables('dcr').destinations]");
-    assert.equal(dcr.copy[0]?.count, "[length(variables('dcr').dataFlows)]");
-    for (const stream of Object.keys(generatedDcr.streamDeclarations)) {
-      assert.ok(dcr.streamDeclarations.includes(`variables('dcr').streamDeclarations['${stream}']`), stream);
-    }
+    const dcrs = dcrResources(template);
+    assert.equal(dcrs.length, generatedDcrs.length);
+    generatedDcrs.forEach((generated, i) => {
+      const dcr = dcrs[i]!.properties as {
+        destinations: string;
+        streamDeclarations: string;
+        dataFlows: unknown[];
+      };
+      assert.equal(dcr.destinations, `[variables('dcrs')[${i}].properties.destinations]`);
+      assert.equal(dcr.dataFlows.length, generated.tables.length);
+      for (const stream of Object.keys(generated.properties.streamDeclarations)) {
+        assert.ok(
+          dcr.streamDeclarations.includes(
+            `variables('dcrs')[${i}].properties.streamDeclarations['${stream}']`,
+          ),
+          stream,
+        );
+      }
+    });
     const tablesDeployment = allResources(template).find((r) =>
       r.properties?.template?.resources[0]?.type.endsWith("/tables"),
     );
@@ -236,6 +253,63 @@ describe("infra/azuredeploy.json", () => {
     const parsed = parseTableNames(text);
     assert.ok(parsed.ok, text);
     for (const feed of FEEDS) assert.equal(parsed.value[feed.id], feed.defaultTable);
+  });
+});
+
+/** The DCR resources of a template, in order. */
+const dcrResources = (t: ArmTemplate): ArmResource[] =>
+  allResources(t).filter((r) => r.type === "Microsoft.Insights/dataCollectionRules");
+
+/** Stream declarations and data flows of each DCR resource above Azure Monitor's 10/10 limit. */
+function dcrLimitProblems(t: ArmTemplate): string[] {
+  return dcrResources(t).flatMap((dcr) => {
+    const properties = dcr.properties as { streamDeclarations: string | object; dataFlows: unknown[] };
+    const declarations =
+      typeof properties.streamDeclarations === "string"
+        ? callsOf(properties.streamDeclarations.slice(1, -1), "createObject")[0]!.length / 2
+        : Object.keys(properties.streamDeclarations).length;
+    const problems: string[] = [];
+    if (declarations > 10) problems.push(`${dcr.name}: ${declarations} stream declarations`);
+    if (properties.dataFlows.length > 10)
+      problems.push(`${dcr.name}: ${properties.dataFlows.length} data flows`);
+    return problems;
+  });
+}
+
+describe("data collection rules in the template", () => {
+  test("every DCR holds at most 10 stream declarations and 10 data flows", () => {
+    assert.ok(dcrResources(template).length > 1);
+    assert.deepEqual(dcrLimitProblems(template), []);
+  });
+
+  test("the limit check fails a DCR with 11 streams or 11 flows", () => {
+    const streams = Array.from({ length: 11 }, (_, i) => `'Custom-T${i}_CL', variables('x')`).join(", ");
+    const big: ArmTemplate = {
+      resources: [
+        {
+          type: "Microsoft.Insights/dataCollectionRules",
+          name: "big",
+          properties: { streamDeclarations: `[createObject(${streams})]`, dataFlows: Array(11).fill({}) },
+        },
+      ],
+    };
+    assert.deepEqual(dcrLimitProblems(big), ["big: 11 stream declarations", "big: 11 data flows"]);
+  });
+
+  test("the app is told which DCR holds each table, and may publish to every DCR", () => {
+    const routes = settingValue("MIMECAST_DCR_ROUTES")!;
+    assert.ok(routes, "MIMECAST_DCR_ROUTES is set");
+    for (const dcr of generatedDcrs.slice(1)) {
+      assert.ok(routes.includes(`variables('dcr${dcr.index}Name')`), `DCR ${dcr.index}`);
+      for (const table of dcr.tables.filter((t) => !generatedDcrs[0]!.tables.includes(t)))
+        assert.ok(routes.includes(`variables('tableNames')['${table}']`), table);
+    }
+    const publishers = allResources(template).filter(
+      (r) =>
+        r.type === "Microsoft.Authorization/roleAssignments" &&
+        JSON.stringify(r.properties).includes("3913510d-42f4-4e42-8a64-420c390055eb"),
+    );
+    assert.equal(publishers.length, generatedDcrs.length);
   });
 });
 

@@ -70,7 +70,9 @@ describe("awareness snapshots against the simulator", () => {
       await run(h, awarenessPerformanceFeed);
       const row = h.rows(awarenessPerformanceFeed)[0]!;
       assert.equal(typeof row["userDetails"], "object");
-      assert.equal(typeof row["numCorrect"], "string");
+      // real, as the 3.x Awareness_Performance_Details_CL declares it (and numCorrect_d for its 1.0.0 parser)
+      assert.equal(typeof row["numCorrect"], "number");
+      assert.equal(row["numCorrect_d"], row["numCorrect"]);
       assert.equal(row["AdditionalFields"], undefined);
     });
   });

@@ -1,0 +1,109 @@
+/**
+ * Table plans and retention (azuredeploy.json tablePlans / tableRetention) and the content template's rule
+ * conditions: a scheduled rule is never created when a table it reads is on Basic or Auxiliary.
+ */
+import { describe, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { listContent, readContent } from "../helpers/kusto-content";
+import { parserManifest } from "../content/workspace";
+import { evaluate } from "./arm";
+import type { ArmResource, ArmTemplate, ArmValue } from "./arm";
+
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+const readJson = (file: string): ArmTemplate =>
+  JSON.parse(readFileSync(path.join(REPO_ROOT, file), "utf8")) as ArmTemplate;
+const content = readJson("infra/sentinelContent.json");
+const deploy = readJson("infra/azuredeploy.json");
+const rules = content.resources.filter((r) => r.type === "Microsoft.SecurityInsights/alertRules");
+const ruleYaml = new Map(
+  listContent("analyticRules", ".yaml").map((file) => {
+    const rule = parse(readContent("analyticRules", file)) as { id: string; query: string; name: string };
+    return [rule.id, rule];
+  }),
+);
+const created = (rule: ArmResource, tablePlans: Record<string, ArmValue>): ArmValue =>
+  evaluate(rule["condition"], content, { workspaceName: "ws", tablePlans });
+
+/**
+ * The rules that read `table`, from content/ alone (not the generator): the query names the table, or a
+ * parser whose manifest entry reads it.
+ */
+function rulesNeeding(table: string): string[] {
+  const functions = parserManifest()
+    .parsers.filter((p) => p.table === table)
+    .map((p) => p.functionName);
+  const names = (query: string, name: string): boolean => query.split(/[^A-Za-z0-9_]+/).includes(name);
+  return rules
+    .map((r) => r.name)
+    .filter((id) => [table, ...functions].some((name) => names(ruleYaml.get(id)!.query, name)));
+}
+
+describe("table plans: the content template never creates a rule on a table scheduled rules cannot query", () => {
+  test("on the default plans (all Analytics) every rule is created", () => {
+    assert.ok(rules.length >= 14);
+    for (const rule of rules) assert.equal(created(rule, {}), true, rule.name);
+  });
+
+  test("a rule is skipped exactly when a table it reads is Basic or Auxiliary", () => {
+    for (const { name: table } of parserManifest()
+      .parsers.map((p) => ({ name: p.table }))
+      .concat([{ name: "MimecastConnectorHealth_CL" }])) {
+      const needing = rulesNeeding(table);
+      for (const plan of ["Basic", "Auxiliary"]) {
+        const skipped = rules.filter((rule) => created(rule, { [table]: plan }) === false);
+        assert.deepEqual(
+          skipped.map((r) => r.name),
+          needing,
+          `${table} on ${plan}`,
+        );
+      }
+      assert.ok(rules.every((rule) => created(rule, { [table]: "Analytics" }) === true));
+    }
+    // The check can fail: the CG table feeds several rules.
+    assert.ok(rulesNeeding("Seg_Cg_CL").length >= 7);
+  });
+});
+
+describe("table plans and retention in azuredeploy.json", () => {
+  const tablesDeployment = deploy.resources.find((r) =>
+    r.properties?.template?.resources[0]?.type.endsWith("/tables"),
+  )!;
+  const tableResource = tablesDeployment.properties!.template!.resources[0]!;
+  const tableProperties = tableResource.properties as Record<string, string>;
+  const variable = (name: string, parameters: Record<string, ArmValue>): ArmValue =>
+    evaluate(`[variables('${name}')]`, deploy, { workspaceName: "ws", ...parameters });
+
+  test("every table defaults to Analytics with the workspace's retention", () => {
+    const plans = variable("tablePlans", {}) as Record<string, string>;
+    const retention = variable("tableRetention", {}) as Record<string, unknown>;
+    assert.ok(Object.keys(plans).length >= 17);
+    for (const [table, plan] of Object.entries(plans)) {
+      assert.equal(plan, "Analytics", table);
+      assert.deepEqual(retention[table], { retentionInDays: -1, totalRetentionInDays: -1 });
+    }
+  });
+
+  test("a plan or retention given for a table overrides its default only", () => {
+    const plans = variable("tablePlans", { tablePlans: { Seg_Cg_CL: "Basic" } }) as Record<string, string>;
+    assert.equal(plans["Seg_Cg_CL"], "Basic");
+    assert.equal(plans["Audit_CL"], "Analytics");
+  });
+
+  test("each table resource takes its plan and retention from them, interactive retention on Analytics only", () => {
+    assert.equal(
+      tableProperties["plan"],
+      "[parameters('tablePlans')[parameters('tables')[copyIndex()].name]]",
+    );
+    assert.match(
+      tableProperties["retentionInDays"]!,
+      /^\[if\(equals\(parameters\('tablePlans'\).*'Analytics'\), .*retentionInDays, json\('null'\)\)\]$/,
+    );
+    assert.match(
+      tableProperties["totalRetentionInDays"]!,
+      /parameters\('tableRetention'\).*\.totalRetentionInDays\]$/,
+    );
+  });
+});
