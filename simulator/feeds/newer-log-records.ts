@@ -136,15 +136,22 @@ export const threatEventRecord: RecordBuilder = (ctx) => {
   const status = rng.pick(["blocked", "blocked", "rejected", "held", "delivered"]);
   const files = analysis === "malware" ? [attachment(rng)] : [];
   const links = analysis === "phishing" || analysis === "suspicious" ? [url(rng, true)] : [];
-  return {
+  const source = links.length > 0 && rng.chance(0.3) ? "url" : "email";
+  const event = {
     id: threatEventId(ctx.slot, ctx.index),
     timestamp: new Date(ctx.eventTime).toISOString(),
     analysis,
     status,
     direction: "inbound",
-    source: links.length > 0 && rng.chance(0.3) ? "url" : "email",
+    source,
     senderAddress: m.direction === "Inbound" ? m.sender : externalAddress(rng),
     senderIp: externalIp(rng),
+  };
+  // Details exist for email detections only (`source` must be EMAIL on the details endpoint); a URL
+  // detection is the list record alone.
+  if (source === "url") return { ...event, urls: links.map((link) => ({ url: link })) };
+  return {
+    ...event,
     subject: m.subject,
     recipients: [m.recipient.endsWith(INTERNAL_DOMAIN) ? m.recipient : internalPerson(rng).email],
     attachments: files.map((f) => ({ name: f.fileName, type: f.mimeType, size: f.size })),

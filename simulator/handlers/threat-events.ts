@@ -76,7 +76,9 @@ export const threatEventsHandler: Handler = (request, sim) => {
       more = true;
       break;
     }
-    records.push(withoutFields(sim.universe.materialize(stream, sk).record, THREAT_EVENT_DETAIL_FIELDS));
+    const record = sim.universe.materialize(stream, sk).record;
+    // Email detections come thin (their details are a second call); URL detections have no details.
+    records.push(record["source"] === "email" ? withoutFields(record, THREAT_EVENT_DETAIL_FIELDS) : record);
     last = sk;
   }
   const next =

@@ -7,6 +7,10 @@ import { DAY_MS } from "./time";
 
 type Rec = Record<string, unknown>;
 
+/** A scalar as text ("" for anything else), so an odd `modified` can never become "[object Object]". */
+const textOf = (value: unknown): string =>
+  typeof value === "string" || typeof value === "number" ? String(value) : "";
+
 /**
  * Threat remediation incidents (`POST /api/ttp/remediation/find-incidents`, `data[0].incidents`), windowed
  * by creation time (`create`). An incident's counts (`identified`, `successful`, `failed`, `restored`)
@@ -40,7 +44,7 @@ export const remediationIncidentsFeed = {
     recordSchema: recordSchema("create", { id: { type: "string" } }, ["id"]),
   }),
   eventId: (record: Readonly<Rec>): string =>
-    ownIdEventId("remediation-incidents", `${String(record["id"])}@${String(record["modified"] ?? "")}`),
+    ownIdEventId("remediation-incidents", `${textOf(record["id"])}@${textOf(record["modified"])}`),
   enrich: async (client: MimecastClient, record: Rec): Promise<Rec> => {
     if (record["searchCriteria"] !== undefined || typeof record["id"] !== "string") return record;
     const envelope = await client.postJson(
@@ -50,8 +54,9 @@ export const remediationIncidentsFeed = {
         data: [{ id: record["id"] }],
       },
     );
-    const found = Array.isArray(envelope.data)
-      ? envelope.data.find((d) => isRecord(d) && d["id"] === record["id"])
+    const data: unknown = envelope.data;
+    const found: unknown = Array.isArray(data)
+      ? data.find((d: unknown) => isRecord(d) && d["id"] === record["id"])
       : undefined;
     return isRecord(found) ? { ...found, ...record, searchCriteria: found["searchCriteria"] } : record;
   },

@@ -129,11 +129,14 @@ export async function withThreatEventDetails(client: MimecastClient, record: Rec
     return { ...record, [DETAILS_UNAVAILABLE_FIELD]: "the event has no usable id" };
   }
   if (THREAT_EVENT_DETAIL_FIELDS.every((field) => record[field] !== undefined)) return record;
+  // The details endpoint serves email detections only (`source` must be EMAIL); a URL detection is complete.
+  const source = typeof record["source"] === "string" ? record["source"].toUpperCase() : "EMAIL";
+  if (source !== "EMAIL") return record;
   const path = threatEventDetailsPath(id);
   let body: unknown;
   try {
     body = await client.getJson(path, THREAT_EVENT_DETAILS_FAMILY, {
-      source: String(record["source"] ?? "EMAIL").toUpperCase(),
+      source,
       pageSize: "100",
     });
   } catch (error) {
