@@ -9,6 +9,12 @@ import {
   ttpImpersonationRecord,
   ttpUrlRecord,
 } from "./json-feed-records";
+import {
+  archiveViewLogRecord,
+  rejectionRecord,
+  remediationIncidentRecord,
+  threatEventRecord,
+} from "./newer-log-records";
 import { SIEM_CG_BUILDERS } from "./siem-cg-records";
 import { SIEM_CI_BUILDERS } from "./siem-ci-records";
 import { SIEM_V1_BUILDERS } from "./siem-v1-records";
@@ -58,4 +64,8 @@ export const FEEDS: Readonly<Record<FeedKey, FeedDefinition>> = {
   "archive-search": singleType("archive-search", archiveSearchRecord),
   "threat-intel-customer": singleType("threat-intel-customer", threatIntelRecord),
   "threat-intel-grid": singleType("threat-intel-grid", threatIntelRecord),
+  rejections: singleType("rejections", rejectionRecord),
+  "archive-view-logs": singleType("archive-view-logs", archiveViewLogRecord),
+  "remediation-incidents": singleType("remediation-incidents", remediationIncidentRecord),
+  "threat-events": singleType("threat-events", threatEventRecord),
 };

@@ -31,6 +31,10 @@ export const FEED_KEYS = [
   "archive-search",
   "threat-intel-customer",
   "threat-intel-grid",
+  "rejections",
+  "archive-view-logs",
+  "remediation-incidents",
+  "threat-events",
 ] as const;
 
 export type FeedKey = (typeof FEED_KEYS)[number];

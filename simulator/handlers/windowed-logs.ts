@@ -7,6 +7,7 @@ import { hashString } from "../core/random";
 import { isInteger } from "../core/signed-token";
 import { DAY_MS, parseMimecastTime, startOfUtcDay } from "../core/time-format";
 import type { EventPosition, EventUniverse } from "../core/universe";
+import { REMEDIATION_DETAIL_FIELDS } from "../feeds/newer-log-records";
 import type { FeedKey, LogRecord } from "../feeds/types";
 import type { Handler } from "../http/context";
 import { canonicalJson, isEnvelopeError, pageSizeOf, readEnvelope } from "../http/json-request";
@@ -25,6 +26,8 @@ export interface WindowedLogSpec {
   maxLookback?: { ms: number; error: MimecastError };
   /** Extra fields next to the records in `data[0]` (impersonation's `resultCount`). */
   withRecords?: (records: LogRecord[]) => Record<string, unknown>;
+  /** Fields the list leaves out (a details endpoint serves them). */
+  omit?: readonly string[];
 }
 
 const impersonationCount = (records: LogRecord[]): Record<string, unknown> => ({
@@ -88,6 +91,28 @@ export const WINDOWED_LOG_ENDPOINTS: Readonly<Record<string, WindowedLogSpec>> =
     toField: "end",
     recordsKey: "logs",
     strict: false,
+  },
+  "/api/gateway/get-rejections": {
+    feed: "rejections",
+    fromField: "start",
+    toField: "end",
+    recordsKey: "rejections",
+    strict: false,
+  },
+  "/api/archive/get-view-logs": {
+    feed: "archive-view-logs",
+    fromField: "start",
+    toField: "end",
+    recordsKey: null,
+    strict: false,
+  },
+  "/api/ttp/remediation/find-incidents": {
+    feed: "remediation-incidents",
+    fromField: "start",
+    toField: "end",
+    recordsKey: "incidents",
+    strict: false,
+    omit: REMEDIATION_DETAIL_FIELDS,
   },
 };
 
@@ -162,7 +187,7 @@ export function windowedLogHandler(path: string, spec: WindowedLogSpec): Handler
         more = true;
         break;
       }
-      records.push(sim.universe.materialize(stream, sk).record);
+      records.push(withoutFields(sim.universe.materialize(stream, sk).record, spec.omit));
       last = sk;
     }
 
@@ -229,4 +254,12 @@ function decodeCursor(payload: Record<string, unknown> | null): PageCursor | nul
     return null;
   if (!isInteger(s) || !isInteger(i)) return null;
   return { q, a, f, t, desc, n, s, i };
+}
+
+/** A copy of `record` without `fields` (the record itself when there are none). */
+export function withoutFields(record: LogRecord, fields: readonly string[] | undefined): LogRecord {
+  if (!fields || fields.length === 0) return record;
+  const copy: LogRecord = { ...record };
+  for (const field of fields) delete copy[field];
+  return copy;
 }

@@ -21,6 +21,12 @@ export const ENDPOINT_FAMILIES = [
   "awareness-campaign",
   "awareness-user-data",
   "threat-intel",
+  "rejections",
+  "archive-view-logs",
+  "remediation-incidents",
+  "remediation-incident",
+  "threat-events",
+  "threat-event-details",
 ] as const;
 
 export type EndpointFamily = (typeof ENDPOINT_FAMILIES)[number];
@@ -55,6 +61,9 @@ const api = (
   envelope,
 });
 
+/** Paths with a parameter, as `{name}` in `path`; matched segment by segment. */
+export const THREAT_EVENT_DETAILS_TEMPLATE = "/threats/v1/events/{id}/details";
+
 export const ENDPOINTS: readonly EndpointSpec[] = [
   { method: "POST", path: "/oauth/token", family: "oauth-token", auth: "none", envelope: "oauth" },
   {
@@ -85,8 +94,38 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
   api("/api/awareness-training/phishing/campaign/get-campaign", "awareness-campaign"),
   api("/api/awareness-training/phishing/campaign/get-user-data", "awareness-user-data"),
   api("/api/ttp/threat-intel/get-feed", "threat-intel", "file"),
+  api("/api/gateway/get-rejections", "rejections"),
+  api("/api/archive/get-view-logs", "archive-view-logs"),
+  api("/api/ttp/remediation/find-incidents", "remediation-incidents"),
+  api("/api/ttp/remediation/get-incident", "remediation-incident"),
+  {
+    method: "GET",
+    path: "/threats/v1/events",
+    family: "threat-events",
+    auth: "bearer",
+    envelope: "siem-rest",
+  },
+  {
+    method: "GET",
+    path: THREAT_EVENT_DETAILS_TEMPLATE,
+    family: "threat-event-details",
+    auth: "bearer",
+    envelope: "siem-rest",
+  },
 ];
 
 export function findEndpoint(path: string): EndpointSpec | undefined {
-  return ENDPOINTS.find((endpoint) => endpoint.path === path);
+  return (
+    ENDPOINTS.find((endpoint) => endpoint.path === path) ??
+    ENDPOINTS.find((endpoint) => endpoint.path.includes("{") && matchesTemplate(endpoint.path, path))
+  );
+}
+
+function matchesTemplate(template: string, path: string): boolean {
+  const want = template.split("/");
+  const got = path.split("/");
+  return (
+    want.length === got.length &&
+    want.every((part, i) => (part.startsWith("{") ? /^[A-Za-z0-9_-]+$/.test(got[i] ?? "") : part === got[i]))
+  );
 }

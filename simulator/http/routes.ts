@@ -2,10 +2,15 @@
 import { AWARENESS_ENDPOINTS, awarenessHandler } from "../handlers/awareness";
 import { siemBatchHandler } from "../handlers/siem-batch";
 import { siemV1Handler } from "../handlers/siem-v1";
+import {
+  getIncidentHandler,
+  threatEventDetailsHandler,
+  threatEventsHandler,
+} from "../handlers/threat-events";
 import { threatIntelHandler } from "../handlers/threat-intel";
 import { WINDOWED_LOG_ENDPOINTS, windowedLogHandler } from "../handlers/windowed-logs";
 import type { Handler } from "./context";
-import { ENDPOINTS } from "./endpoints";
+import { ENDPOINTS, THREAT_EVENT_DETAILS_TEMPLATE } from "./endpoints";
 import { json } from "./responses";
 
 /** `POST /oauth/token` once the client credentials checked out (see `authenticateTokenRequest`). */
@@ -32,6 +37,9 @@ export function buildRoutes(): Map<string, Route> {
     ["/siem/v1/batch/events/ci", { handler: siemBatchHandler("ci"), paged: true }],
     ["/api/audit/get-siem-logs", { handler: siemV1Handler, paged: false }],
     ["/api/ttp/threat-intel/get-feed", { handler: threatIntelHandler, paged: false }],
+    ["/api/ttp/remediation/get-incident", { handler: getIncidentHandler, paged: false }],
+    ["/threats/v1/events", { handler: threatEventsHandler, paged: true }],
+    [THREAT_EVENT_DETAILS_TEMPLATE, { handler: threatEventDetailsHandler, paged: false }],
   ]);
   for (const [path, spec] of Object.entries(WINDOWED_LOG_ENDPOINTS))
     routes.set(path, { handler: windowedLogHandler(path, spec), paged: true });

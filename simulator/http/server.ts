@@ -387,7 +387,7 @@ function queryIdentity(request: { query: URLSearchParams; body: unknown }): stri
 }
 
 function hasPageToken(request: { query: URLSearchParams; body: unknown }): boolean {
-  if (request.query.get("nextPage")) return true;
+  if (request.query.get("nextPage") || request.query.get("pageToken")) return true;
   const body = request.body as { meta?: { pagination?: { pageToken?: unknown } } } | undefined;
   return typeof body?.meta?.pagination?.pageToken === "string";
 }

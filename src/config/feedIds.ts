@@ -20,6 +20,10 @@ export const FEED_IDS = [
   "message-release",
   "archive-search",
   "siem-v1",
+  "rejections",
+  "archive-view-logs",
+  "remediation-incidents",
+  "threat-events",
 ] as const;
 
 export type FeedId = (typeof FEED_IDS)[number];
@@ -32,6 +36,9 @@ export const FEED_API_VERSION: Readonly<Partial<Record<FeedId, "1.0" | "2.0">>> 
   "siem-cg": "2.0",
   "siem-ci": "2.0",
   "siem-v1": "1.0",
+  // `/threats/v1/events` is an API 2.0 REST endpoint; the gateway/archive/remediation `/api/...` ones
+  // answer under both versions.
+  "threat-events": "2.0",
 };
 
 /** The feeds "all" means under an API version. */

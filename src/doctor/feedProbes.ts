@@ -71,16 +71,34 @@ async function firstPage(
   return extractRecords<unknown>(endpoint, envelope);
 }
 
+/** The first page of a feed's own pager (REST endpoints such as `/threats/v1/events`). */
+async function firstPagerPage(pages: AsyncIterable<{ records: unknown[] }>): Promise<unknown[]> {
+  for await (const page of pages) return page.records;
+  return [];
+}
+
 async function probeJsonWindow(
   client: MimecastClient,
   feed: JsonWindowFeedSpec,
   now: number,
 ): Promise<Finding> {
-  const records = await firstPage(
-    client,
-    feed.endpoint,
-    feed.filter({ from: now - PROBE_WINDOW_MS, to: now }),
-  );
+  const window = { from: now - PROBE_WINDOW_MS, to: now };
+  const records = feed.pages
+    ? await firstPagerPage(feed.pages(client, window, { pageSize: 1 }))
+    : await firstPage(client, feed.endpoint, feed.filter(window));
+  const first = records[0];
+  if (feed.enrich && isRecord(first)) {
+    // The details endpoint is a second permission: ask it once for the record the list gave.
+    const enriched = await feed.enrich(client, first);
+    const unavailable = enriched["detailsUnavailable"];
+    if (typeof unavailable === "string") {
+      return {
+        status: "warn",
+        detail: `${feed.endpoint.path} answered, but the details of its records did not: ${unavailable}`,
+        fix: `rows land without their details; give the API application "${feed.permission}" on the details endpoint too`,
+      };
+    }
+  }
   return {
     status: "ok",
     detail: `${feed.endpoint.path} answered (${records.length > 0 ? "records" : "no records"} in the last hour)`,

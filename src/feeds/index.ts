@@ -3,6 +3,7 @@
  * this list; adding a feed means adding its file and a line here — nothing else.
  */
 import { archiveSearchFeed } from "./archiveSearch";
+import { archiveViewLogsFeed } from "./archiveViewLogs";
 import { auditFeed } from "./audit";
 import { awarenessPerformanceFeed } from "./awarenessPerformance";
 import { awarenessPhishingFeed } from "./awarenessPhishing";
@@ -10,9 +11,12 @@ import { awarenessSafeScoreFeed } from "./awarenessSafeScore";
 import { awarenessWatchlistFeed } from "./awarenessWatchlist";
 import { dlpFeed } from "./dlp";
 import { messageReleaseFeed } from "./messageRelease";
+import { rejectionsFeed } from "./rejections";
+import { remediationIncidentsFeed } from "./remediationIncidents";
 import { siemCgFeed, siemCiFeed } from "./siem";
 import { siemV1Feed } from "./siemV1";
 import { threatIntelCustomerFeed } from "./threatIntelCustomer";
+import { threatEventsFeed } from "./threatEvents";
 import { threatIntelGridFeed } from "./threatIntelGrid";
 import { ttpAttachmentFeed } from "./ttpAttachment";
 import { ttpImpersonationFeed } from "./ttpImpersonation";
@@ -36,6 +40,10 @@ export const FEEDS: readonly FeedSpec[] = [
   messageReleaseFeed,
   archiveSearchFeed,
   siemV1Feed,
+  rejectionsFeed,
+  archiveViewLogsFeed,
+  remediationIncidentsFeed,
+  threatEventsFeed,
 ];
 
 export function feedById(id: string): FeedSpec | undefined {

@@ -1,5 +1,7 @@
 import type { FeedId } from "../config/feedIds";
+import type { MimecastClient } from "../mimecast/client";
 import type { JsonEndpoint, SiemBatchKind } from "../mimecast/endpoints";
+import type { JsonPage } from "../mimecast/pagination";
 import { ROW_FLAG_COLUMNS } from "../sentinel/limits";
 import type { StreamColumn, StreamColumnType } from "../sentinel/streams";
 
@@ -58,7 +60,23 @@ export interface JsonWindowFeedSpec extends FeedSpecBase {
   window: { kind: "time-window"; maxWindowMs: number };
   /** The `data[0]` filter for a window (epoch ms, `to` exclusive). */
   filter(window: { from: number; to: number }): Record<string, unknown>;
+  /**
+   * Pages of a window for an endpoint that is not a POST `/api/...` envelope (e.g. `GET /threats/v1/events`);
+   * absent: `paginateJson` over `endpoint` with `filter`. Same contract: stable tokens, no loops.
+   */
+  pages?: JsonWindowPager;
+  /**
+   * Completes one record from a second endpoint before it is mapped (e.g. an incident's or a threat
+   * event's details). Throws only what the client throws; the unit turns that into a resume point.
+   */
+  enrich?: (client: MimecastClient, record: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
+
+export type JsonWindowPager = (
+  client: MimecastClient,
+  window: { from: number; to: number },
+  options: { pageToken?: string; pageSize?: number },
+) => AsyncIterable<JsonPage>;
 
 /** SIEM batch files (`/siem/v1/batch/events/{cg|ci}`), one cursor per type. */
 export interface SiemBatchFeedSpec extends FeedSpecBase {

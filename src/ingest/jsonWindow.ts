@@ -73,13 +73,16 @@ async function ingestPages(
   let resume = job.resume ?? WINDOW_START;
   let counts: IngestCounts = zeroCounts();
   try {
-    const pages = paginateJson(client, feed.endpoint, {
-      filter: feed.filter(job.window),
+    const pageOptions = {
       ...(resume.pageToken ? { pageToken: resume.pageToken } : {}),
       ...(job.pageSize !== undefined ? { pageSize: job.pageSize } : {}),
-    });
+    };
+    const pages = feed.pages
+      ? feed.pages(client, job.window, pageOptions)
+      : paginateJson(client, feed.endpoint, { filter: feed.filter(job.window), ...pageOptions });
     for await (const page of pages) {
-      const items: SegmentItem[] = page.records.map((record, index) => ({
+      const records = feed.enrich ? await enrichAll(client, feed, page.records) : page.records;
+      const items: SegmentItem[] = records.map((record, index) => ({
         position: index,
         sourcePosition: `${feed.id} window ${new Date(job.window.from).toISOString()}..${new Date(job.window.to).toISOString()} page ${page.requestToken ?? "first"} record ${index}`,
         mapped: mapRecord(feed, record),
@@ -161,6 +164,19 @@ async function ingestPages(
   } catch (error) {
     return failureOutcome(error, counts, resume);
   }
+}
+
+/** One page's records completed by the feed's `enrich`, in order (bounded: one page at a time). */
+async function enrichAll(
+  client: JsonWindowJob["client"],
+  feed: JsonWindowFeedSpec,
+  records: readonly Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> {
+  const enrich = feed.enrich;
+  if (!enrich) return [...records];
+  const done: Record<string, unknown>[] = [];
+  for (const record of records) done.push(await enrich(client, record));
+  return done;
 }
 
 /**

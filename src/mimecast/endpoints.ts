@@ -42,6 +42,17 @@ export const ENDPOINTS = {
     in: "data[0]",
     field: "logs",
   }),
+  rejections: json("/api/gateway/get-rejections", "rejections", { in: "data[0]", field: "rejections" }),
+  archiveViewLogs: json("/api/archive/get-view-logs", "archive-view-logs", { in: "data" }),
+  remediationIncidents: json(
+    "/api/ttp/remediation/find-incidents",
+    "remediation-incidents",
+    { in: "data[0]", field: "incidents" },
+    100,
+  ),
+  remediationIncident: json("/api/ttp/remediation/get-incident", "remediation-incident", { in: "data" }, 25),
+  /** GET with query parameters (paged by src/mimecast/threatEvents.ts); `recordsPath` is its `data` shape. */
+  threatEvents: json("/threats/v1/events", "threat-events", { in: "data" }, 100),
   awarenessPerformance: json(
     "/api/awareness-training/company/get-performance-details",
     "awareness-performance",
@@ -98,6 +109,13 @@ export const THREAT_INTEL_PATH = "/api/ttp/threat-intel/get-feed";
 export const THREAT_INTEL_FAMILY = "threat-intel";
 /** The threat-intel endpoint reports an empty window as a `fail` entry with this code. */
 export const THREAT_INTEL_NO_RESULT_CODE = "err_threat_intel_feed_no_result_found";
+/** Threat (detection) events: an API 2.0 REST endpoint (GET, query parameters), plus one event's details. */
+export const THREAT_EVENTS_PATH = "/threats/v1/events";
+export const THREAT_EVENTS_FAMILY = "threat-events";
+export const threatEventDetailsPath = (id: string): string =>
+  `${THREAT_EVENTS_PATH}/${encodeURIComponent(id)}/details`;
+export const THREAT_EVENT_DETAILS_FAMILY = "threat-event-details";
+export const THREAT_EVENTS_MAX_PAGE_SIZE = 100;
 export const TOKEN_PATH = "/oauth/token";
 export const TOKEN_FAMILY = "oauth-token";
 
@@ -107,5 +125,6 @@ export const RATE_LIMIT_FAMILIES: readonly string[] = [
   ...Object.values(SIEM_BATCH_FAMILY),
   SIEM_V1_FAMILY,
   THREAT_INTEL_FAMILY,
+  THREAT_EVENT_DETAILS_FAMILY,
   TOKEN_FAMILY,
 ];

@@ -31,11 +31,17 @@ const MIMECAST_31_RULES = [
   "Mimecast Targeted Threat Protection - URL Protect",
 ];
 
+/** Detections on the newer logs (rejections, remediation incidents), which the 3.1 solution never read. */
+const NEWER_LOG_RULES = [
+  "Mimecast - burst of rejections from one IP",
+  "Mimecast - threat remediation incident",
+];
+
 describe("analytic rules", () => {
-  it("ship the 13 detections of the Mimecast 3.1 solution plus the connector health rule", () => {
+  it("ship the 13 detections of the Mimecast 3.1 solution, the newer logs' rules and the connector health rule", () => {
     assert.deepEqual(
       rules.map((r) => r.rule.name).sort(),
-      [...MIMECAST_31_RULES, "Mimecast connector stalled or lagging"].sort(),
+      [...MIMECAST_31_RULES, ...NEWER_LOG_RULES, "Mimecast connector stalled or lagging"].sort(),
     );
   });
 
@@ -55,7 +61,7 @@ describe("analytic rules", () => {
       if (rule.name.startsWith("Mimecast connector")) continue;
       assert.match(
         rule.query,
-        /^(let [^\n]+\n)*Mimecast(CG|DLP|Audit|TTPUrl|TTPAttachment|TTPImpersonation)\n/m,
+        /^(let [^\n]+\n)*Mimecast(CG|DLP|Audit|TTPUrl|TTPAttachment|TTPImpersonation|Rejections|RemediationIncidents)\n/m,
         file,
       );
     }
