@@ -7,6 +7,8 @@ export const ENDPOINT_FAMILIES = [
   "oauth-token",
   "siem-batch-cg",
   "siem-batch-ci",
+  "siem-stream-cg",
+  "siem-stream-ci",
   "siem-v1",
   "dlp",
   "ttp-url",
@@ -71,6 +73,20 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     auth: "bearer",
     envelope: "siem-rest",
   },
+  {
+    method: "GET",
+    path: "/siem/v1/events/cg",
+    family: "siem-stream-cg",
+    auth: "bearer",
+    envelope: "siem-rest",
+  },
+  {
+    method: "GET",
+    path: "/siem/v1/events/ci",
+    family: "siem-stream-ci",
+    auth: "bearer",
+    envelope: "siem-rest",
+  },
   api("/api/audit/get-siem-logs", "siem-v1", "file"),
   api("/api/dlp/get-logs", "dlp"),
   api("/api/ttp/url/get-logs", "ttp-url"),
@@ -86,6 +102,9 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
   api("/api/awareness-training/phishing/campaign/get-user-data", "awareness-user-data"),
   api("/api/ttp/threat-intel/get-feed", "threat-intel", "file"),
 ];
+
+/** Families of the SIEM event stream, which has its own (lower) quota: `SimulatorOptions.siemStream.rateLimit`. */
+export const STREAM_FAMILIES: ReadonlySet<string> = new Set(["siem-stream-cg", "siem-stream-ci"]);
 
 export function findEndpoint(path: string): EndpointSpec | undefined {
   return ENDPOINTS.find((endpoint) => endpoint.path === path);

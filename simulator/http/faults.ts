@@ -16,7 +16,8 @@ export type FaultKind =
   | "fail-in-200"
   | "token-expired"
   | "duplicate-page"
-  | "rate-limit";
+  | "rate-limit"
+  | "stream-repeat";
 
 export interface FaultMatch {
   family?: RequestFamily | readonly RequestFamily[];
@@ -55,7 +56,9 @@ export type FaultSpec =
   /** Paged endpoint: serve the previous page of this application again. */
   | { kind: "duplicate-page" }
   /** Force a 429 telling the client to wait `resetMs` (default 1000). */
-  | { kind: "rate-limit"; resetMs?: number };
+  | { kind: "rate-limit"; resetMs?: number }
+  /** SIEM stream: a next page starts with `count` events of the pages before it (default: a whole page). */
+  | { kind: "stream-repeat"; count?: number };
 
 export type FaultRule = FaultSpec & FaultCommon;
 

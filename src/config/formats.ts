@@ -6,6 +6,7 @@ import { cronProblem } from "./cron";
 import { parseFeedList, parseTableNames } from "./feedLists";
 import { parseHostAllowlist } from "./fileHosts";
 import { parseRateLimitBudgets } from "./rateLimitBudgets";
+import { parseSiemPaths } from "./siemPaths";
 import { parseStartDate } from "./startDate";
 import { isBaseUrlAlias, urlSyntaxProblem } from "./urls";
 import type { ParseResult } from "./parse";
@@ -19,7 +20,8 @@ export type FormatName =
   | "feed-list"
   | "table-names"
   | "rate-limit-budgets"
-  | "host-allowlist";
+  | "host-allowlist"
+  | "siem-paths";
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -45,4 +47,5 @@ export const FORMAT_PROBLEMS: Readonly<Record<FormatName, (value: string) => str
   "table-names": problemOf(parseTableNames),
   "rate-limit-budgets": problemOf(parseRateLimitBudgets),
   "host-allowlist": problemOf(parseHostAllowlist),
+  "siem-paths": problemOf(parseSiemPaths),
 };

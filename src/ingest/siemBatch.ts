@@ -1,4 +1,5 @@
 import { mapRecord } from "../feeds/mapping";
+import type { MappedRecord } from "../feeds/mapping";
 import type { SiemBatchFeedSpec } from "../feeds/types";
 import { downloadBatchFile, redactPresignedUrl } from "../mimecast/batchFile";
 import { isExpiredUrl } from "../mimecast/errors";
@@ -41,6 +42,11 @@ export interface SiemBatchJob extends UnitJobBase {
   maxRelists?: number;
   /** Files per listing page (default and maximum: the endpoint's). */
   pageSize?: number;
+  /**
+   * Which records this unit owns (the SIEM stream owns the rest of the type's events; see siemStream.ts).
+   * Records it returns false for are read and passed over. Default: every record.
+   */
+  keep?: (mapped: MappedRecord) => boolean;
 }
 
 const DEFAULT_SEGMENT = 2_000;
@@ -116,20 +122,15 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           })) {
             counts.fetched += 1;
             const sourcePosition = `${feed.id} ${type} ${filePath} line ${item.line}`;
-            segment.push(
-              item.kind === "record"
-                ? {
-                    position: item.line,
-                    sourcePosition,
-                    mapped: mapRecord(feed, item.record),
-                    raw: item.record,
-                  }
-                : {
-                    position: item.line,
-                    sourcePosition,
-                    mapped: { kind: "bad-line", reason: item.reason, raw: item.raw },
-                  },
-            );
+            if (item.kind === "record") {
+              const mapped = mapRecord(feed, item.record);
+              // Another path owns this event (the stream, around a hand-over): read past it.
+              if (job.keep && !job.keep(mapped)) continue;
+              segment.push({ position: item.line, sourcePosition, mapped, raw: item.record });
+            } else {
+              const mapped = { kind: "bad-line" as const, reason: item.reason, raw: item.raw };
+              segment.push({ position: item.line, sourcePosition, mapped });
+            }
             if (segment.length >= (job.segmentSize ?? DEFAULT_SEGMENT)) {
               const stop = await flush();
               if (stop) return stop;
