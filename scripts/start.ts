@@ -8,12 +8,14 @@
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
+import * as df from "durable-functions";
 import { MultiBar, Presets } from "cli-progress";
 import type { SingleBar } from "cli-progress";
 import { ConfigError, loadConfig } from "../src/config";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../src/orchestrators/names";
 import type { CycleReport, SupervisorInput } from "../src/orchestrators/supervisor";
-import type { UnitResult, WorkUnit } from "../src/planning/types";
+import type { CheckpointState, UnitResult, WorkUnit } from "../src/planning/types";
+import { ownerOf } from "../src/ingest/siemOwner";
 import { LocalHost } from "../src/localhost/localHost";
 import type { LocalHostOptions } from "../src/localhost/localHost";
 import { createRuntime } from "../src/runtime/runtime";
@@ -134,7 +136,7 @@ async function run(options: RunOptions): Promise<number> {
 
   const final = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
   const report = (final?.output ?? final?.customStatus) as CycleReport | undefined;
-  const failed = printSummary(host, report);
+  const failed = printSummary(host, report, await siemOwners(host, report));
   await embedded?.close();
   if (String(final?.runtimeStatus) === "Failed") {
     say(`the supervisor failed: ${String(final?.output)}`);
@@ -152,8 +154,23 @@ function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
   return out;
 }
 
+/** Which path owns each SIEM type (from its checkpoint), for the summary's "path" column. */
+async function siemOwners(host: LocalHost, report: CycleReport | undefined): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  for (const c of report && Array.isArray(report.cursors) ? report.cursors : []) {
+    if (!c.feedId.startsWith("siem-c")) continue;
+    const read = await host.readEntityState<CheckpointState>(new df.EntityId(FUNCTIONS.checkpoint, c.key));
+    if (read.entityState) owners.set(c.key, ownerOf(read.entityState.cursor).why);
+  }
+  return owners;
+}
+
 /** The end-of-run table: one line per cursor. Returns how many cursors are failing. */
-function printSummary(host: LocalHost, report: CycleReport | undefined): number {
+function printSummary(
+  host: LocalHost,
+  report: CycleReport | undefined,
+  owners: ReadonlyMap<string, string>,
+): number {
   const cursors = report && Array.isArray(report.cursors) ? report.cursors : [];
   if (cursors.length === 0) {
     say("no cycle finished yet");
@@ -168,6 +185,7 @@ function printSummary(host: LocalHost, report: CycleReport | undefined): number 
     watermark: c.watermark !== undefined ? new Date(c.watermark).toISOString().slice(0, 19) + "Z" : "",
     "lag (s)": c.lagSeconds ?? "",
     "last error": (c.lastError ?? "").slice(0, 60),
+    ...(owners.size > 0 ? { path: (owners.get(c.key) ?? "").slice(0, 60) } : {}),
   }));
   say(`\ncycle ${report?.cycle ?? "?"} summary (${host.runtime.config.sink.kind} sink):`);
   console.table(rows);

@@ -3,6 +3,8 @@ import { mapRecord } from "../feeds/mapping";
 import type { MappedRecord } from "../feeds/mapping";
 import { SIEM_STREAM_FAMILY, SIEM_STREAM_MAX_PAGE_SIZE, SIEM_STREAM_PATH } from "../feeds/siemStream";
 import type { SiemBatchFeedSpec } from "../feeds/types";
+import type { MimecastClient } from "../mimecast/client";
+import type { SiemBatchKind } from "../mimecast/endpoints";
 import { MimecastBadResponseError, isMimecastError, isRateLimited } from "../mimecast/errors";
 import { sweepAges } from "../planning/sweeps";
 import { decodeDigest, encodeDigest, hashEventId } from "./digest";
@@ -128,24 +130,25 @@ function runBatch(
   });
 }
 
-interface StreamPage {
+export interface StreamPage {
   records: Record<string, unknown>[];
   nextPage?: string;
   isCaughtUp: boolean;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+const streamQuery = (job: SiemTypeJob) => ({ kind: job.feed.window.batchKind, type: job.type });
 
-async function streamPage(
-  job: SiemTypeJob,
-  range: { from: number; to: number },
-  nextPage: string | undefined,
-  pageSize: number,
+/** One call to `GET /siem/v1/events/{cg|ci}` for one type (also the doctor's stream probe). */
+export async function fetchStreamPage(
+  client: MimecastClient,
+  query: { kind: SiemBatchKind; type: string; from: number; to: number; nextPage?: string; pageSize: number },
 ): Promise<StreamPage> {
-  const kind = job.feed.window.batchKind;
+  const { kind, nextPage, pageSize } = query;
   const path = SIEM_STREAM_PATH[kind];
-  const body = await job.client.getJson(path, SIEM_STREAM_FAMILY[kind], {
-    types: job.type,
+  const range = { from: query.from, to: query.to };
+  const body = await client.getJson(path, SIEM_STREAM_FAMILY[kind], {
+    types: query.type,
     dateRangeStartsAt: iso(range.from),
     dateRangeEndsAt: iso(range.to),
     pageSize,
@@ -166,7 +169,7 @@ async function streamPage(
 async function probeStream(job: SiemTypeJob): Promise<string | undefined> {
   const now = job.now();
   try {
-    await streamPage(job, { from: now - 60_000, to: now }, undefined, 1);
+    await fetchStreamPage(job.client, { ...streamQuery(job), from: now - 60_000, to: now, pageSize: 1 });
     return undefined;
   } catch (error) {
     if (!isMimecastError(error) && !(error instanceof Error)) throw error;
@@ -274,7 +277,12 @@ async function runStream(
       if (calls >= maxCalls || pastDeadline(job))
         return { kind: "partial", counts, resume: undefined, reason: BUDGET_USED };
       calls += 1;
-      const result = await streamPage(job, range, token, pageSize);
+      const result = await fetchStreamPage(job.client, {
+        ...streamQuery(job),
+        ...range,
+        ...(token !== undefined ? { nextPage: token } : {}),
+        pageSize,
+      });
       failingSince = undefined;
       lastError = undefined;
       counts = { ...counts, fetched: counts.fetched + result.records.length, pages: counts.pages + 1 };

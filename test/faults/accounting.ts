@@ -13,6 +13,8 @@ import { DEAD_LETTER_TABLE } from "../../src/ingest/streams";
 import type { InterruptedUnit, LocalState } from "../../src/localhost/stateStore";
 import type { CheckpointState } from "../../src/planning/types";
 import type { FeedKey, Simulator } from "../../simulator/index";
+import { isOwnerCursor, settledPoint } from "../../src/ingest/siemOwner";
+import { sweepAges } from "../../src/planning/sweeps";
 
 const SLOT_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;
@@ -199,7 +201,14 @@ export function account(input: AccountingInput): Accounting {
         }
         // A caught-up listing at lastRun.at holds every file whose 15-minute slot had ended.
         const caughtUp = Math.floor(state.lastRun.at / SLOT_MS) * SLOT_MS;
-        take({ from: dayStart, to: input.endMs, basis: "publish", type }, caughtUp, type);
+        // A type the stream owns has delivered everything before its settled point; later events may
+        // still await a sweep of the stream (src/ingest/siemOwner.ts).
+        const cursor = state.cursor;
+        const settled =
+          isOwnerCursor(cursor) && cursor.owner === "stream" && cursor.stream
+            ? settledPoint(cursor.stream, lateHorizonMs, sweepAges(lateHorizonMs).length)
+            : Number.POSITIVE_INFINITY;
+        take({ from: dayStart, to: input.endMs, basis: "publish", type }, Math.min(caughtUp, settled), type);
       }
     } else {
       const watermark = checkpoints.get(feedId)?.watermark;
