@@ -171,7 +171,13 @@ export function account(input: AccountingInput): Accounting {
 
   for (const feedId of COVERED_FEEDS) {
     const feed = feedById(feedId)!;
-    const take = (query: Parameters<Simulator["groundTruth"]>[1], scopeEnd: number, type?: string): void => {
+    const take = (
+      query: Parameters<Simulator["groundTruth"]>[1],
+      scopeEnd: number,
+      type?: string,
+      // Batch may have read (and dead-lettered) files beyond a stream-owned type's settled point.
+      readEnd = scopeEnd,
+    ): void => {
       for (const event of input.sim.groundTruth(feedId as FeedKey, query)) {
         const id = groundTruthEventId(feed, event);
         const at = query.basis === "publish" ? event.publishTime : event.eventTime;
@@ -185,7 +191,7 @@ export function account(input: AccountingInput): Accounting {
           event.publishTime > input.endMs - lateHorizonMs - SWEEP_SLACK_MS;
         if (index.has(id)) sameId.set(id, (sameId.get(id) ?? 1) + 1);
         index.set(id, { feed: feedId, ...(type ? { type } : {}), at, inScope: at < scopeEnd, late });
-        if (malformed.size > 0 && at < scopeEnd && malformed.has(JSON.stringify(event.record)))
+        if (malformed.size > 0 && at < readEnd && malformed.has(JSON.stringify(event.record)))
           lostToMalformed.add(id);
       }
     };
@@ -208,7 +214,8 @@ export function account(input: AccountingInput): Accounting {
           isOwnerCursor(cursor) && cursor.owner === "stream" && cursor.stream
             ? settledPoint(cursor.stream, lateHorizonMs, sweepAges(lateHorizonMs).length)
             : Number.POSITIVE_INFINITY;
-        take({ from: dayStart, to: input.endMs, basis: "publish", type }, Math.min(caughtUp, settled), type);
+        const query = { from: dayStart, to: input.endMs, basis: "publish" as const, type };
+        take(query, Math.min(caughtUp, settled), type, caughtUp);
       }
     } else {
       const watermark = checkpoints.get(feedId)?.watermark;
