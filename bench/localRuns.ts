@@ -292,6 +292,9 @@ export interface FreshnessResult {
   }[];
   p50Ms: number;
   p95Ms: number;
+  /** SIEM event-stream calls of the run and its simulated span (the stream has its own, lower quota). */
+  streamCalls: number;
+  spanMs: number;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -367,7 +370,10 @@ export async function measureFreshness(options: {
       };
     });
     all.sort((a, b) => a - b);
+    const streamCalls = run.embedded.sim.requests.filter((r) => r.family.startsWith("siem-stream")).length;
     return {
+      streamCalls,
+      spanMs: total,
       lagSeconds: options.lagSeconds,
       feeds: options.feeds.join(","),
       byFeed,

@@ -64,7 +64,35 @@ export interface SimulatorOptions {
   fileHostPort?: number;
   /** Request-log entries kept (oldest dropped first). Default 100 000. */
   maxRequestLog?: number;
+  /** The SIEM event stream (`GET /siem/v1/events/{cg,ci}`); see `SiemStreamOptions`. */
+  siemStream?: SiemStreamOptions;
 }
+
+/**
+ * Mimecast does not document the stream's order or quota, so both are options. `event-time`: the date
+ * range and the order apply to the event's own time (a late event appears behind a cursor that already
+ * passed it). `arrival`: they apply to the time the event became visible (a late event appears among
+ * newer ones, with its old `timestamp`).
+ */
+export interface SiemStreamOptions {
+  ordering?: "event-time" | "arrival";
+  /** Events of the previous page repeated at the start of each next page (research: "pages can repeat"). Default 2. */
+  repeatsPerPage?: number;
+  /** The stream's own quota per application and family (lower than batch's). Default 120 per minute. */
+  rateLimit?: RateLimitOptions | false;
+}
+
+export interface ResolvedSiemStream {
+  ordering: "event-time" | "arrival";
+  repeatsPerPage: number;
+  rateLimit: Required<RateLimitOptions> | false;
+}
+
+export const DEFAULT_STREAM_RATE_LIMIT: Required<RateLimitOptions> = {
+  limit: 120,
+  windowMs: MINUTE_MS,
+  headersOnlyOn429: false,
+};
 
 export type AppIdentity =
   | { kind: "oauth2"; id: string; clientId: string; clientSecret: string }
@@ -87,6 +115,7 @@ export interface ResolvedOptions {
   fileHostPort: number;
   maxRequestLog: number;
   eventsPerDay: (feed: FeedKey, type: string) => number;
+  siemStream: ResolvedSiemStream;
 }
 
 /** Simulator-only credentials (they unlock nothing real; fine to print and commit). */
@@ -139,7 +168,22 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     fileHostPort: options.fileHostPort ?? 0,
     maxRequestLog: positive("maxRequestLog", options.maxRequestLog ?? 100_000),
     eventsPerDay: eventsPerDayLookup(options.eventsPerDay),
+    siemStream: resolveSiemStream(options.siemStream ?? {}),
   };
+}
+
+function resolveSiemStream(options: SiemStreamOptions): ResolvedSiemStream {
+  const ordering = options.ordering ?? "event-time";
+  if (ordering !== "event-time" && ordering !== "arrival")
+    throw new RangeError('siemStream.ordering must be "event-time" or "arrival"');
+  const repeatsPerPage = options.repeatsPerPage ?? 2;
+  if (!Number.isSafeInteger(repeatsPerPage) || repeatsPerPage < 0)
+    throw new RangeError("siemStream.repeatsPerPage must be an integer >= 0");
+  const rateLimit =
+    options.rateLimit === false ? false : { ...DEFAULT_STREAM_RATE_LIMIT, ...options.rateLimit };
+  if (rateLimit && !(rateLimit.limit >= 1 && rateLimit.windowMs >= 1))
+    throw new RangeError("siemStream.rateLimit needs limit, windowMs >= 1");
+  return { ordering, repeatsPerPage, rateLimit };
 }
 
 function toIdentity(app: ApplicationSpec): AppIdentity {

@@ -7,6 +7,8 @@ export const ENDPOINT_FAMILIES = [
   "oauth-token",
   "siem-batch-cg",
   "siem-batch-ci",
+  "siem-stream-cg",
+  "siem-stream-ci",
   "siem-v1",
   "dlp",
   "ttp-url",
@@ -80,6 +82,20 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     auth: "bearer",
     envelope: "siem-rest",
   },
+  {
+    method: "GET",
+    path: "/siem/v1/events/cg",
+    family: "siem-stream-cg",
+    auth: "bearer",
+    envelope: "siem-rest",
+  },
+  {
+    method: "GET",
+    path: "/siem/v1/events/ci",
+    family: "siem-stream-ci",
+    auth: "bearer",
+    envelope: "siem-rest",
+  },
   api("/api/audit/get-siem-logs", "siem-v1", "file"),
   api("/api/dlp/get-logs", "dlp"),
   api("/api/ttp/url/get-logs", "ttp-url"),
@@ -113,6 +129,9 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     envelope: "siem-rest",
   },
 ];
+
+/** Families of the SIEM event stream, which has its own (lower) quota: `SimulatorOptions.siemStream.rateLimit`. */
+export const STREAM_FAMILIES: ReadonlySet<string> = new Set(["siem-stream-cg", "siem-stream-ci"]);
 
 export function findEndpoint(path: string): EndpointSpec | undefined {
   return (

@@ -17,7 +17,8 @@ export type FaultKind =
   | "token-expired"
   | "duplicate-page"
   | "rate-limit"
-  | "trailing-bytes";
+  | "trailing-bytes"
+  | "stream-repeat";
 
 export interface FaultMatch {
   family?: RequestFamily | readonly RequestFamily[];
@@ -58,7 +59,9 @@ export type FaultSpec =
   /** Force a 429 telling the client to wait `resetMs` (default 1000). */
   | { kind: "rate-limit"; resetMs?: number }
   /** File host: the complete gzip file followed by `bytes` that are not gzip (default a short text). */
-  | { kind: "trailing-bytes"; bytes?: string };
+  | { kind: "trailing-bytes"; bytes?: string }
+  /** SIEM stream: a next page starts with `count` events of the pages before it (default: a whole page). */
+  | { kind: "stream-repeat"; count?: number };
 
 export type FaultRule = FaultSpec & FaultCommon;
 

@@ -1,6 +1,7 @@
 /** Which handler serves each endpoint of the table in `endpoints.ts`. */
 import { AWARENESS_ENDPOINTS, awarenessHandler } from "../handlers/awareness";
 import { siemBatchHandler } from "../handlers/siem-batch";
+import { siemStreamHandler } from "../handlers/siem-stream";
 import { siemV1Handler } from "../handlers/siem-v1";
 import {
   getIncidentHandler,
@@ -35,6 +36,8 @@ export function buildRoutes(): Map<string, Route> {
     ["/oauth/token", { handler: issueToken, paged: false }],
     ["/siem/v1/batch/events/cg", { handler: siemBatchHandler("cg"), paged: true }],
     ["/siem/v1/batch/events/ci", { handler: siemBatchHandler("ci"), paged: true }],
+    ["/siem/v1/events/cg", { handler: siemStreamHandler("cg"), paged: true }],
+    ["/siem/v1/events/ci", { handler: siemStreamHandler("ci"), paged: true }],
     ["/api/audit/get-siem-logs", { handler: siemV1Handler, paged: false }],
     ["/api/ttp/threat-intel/get-feed", { handler: threatIntelHandler, paged: false }],
     ["/api/ttp/remediation/get-incident", { handler: getIncidentHandler, paged: false }],

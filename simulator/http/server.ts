@@ -12,7 +12,7 @@ import { serveBatchFile } from "../handlers/file-host";
 import { authenticate, authenticateTokenRequest } from "./authenticate";
 import type { ApiRequest, SimContext, SimResponse } from "./context";
 import type { EndpointSpec, RequestFamily } from "./endpoints";
-import { findEndpoint } from "./endpoints";
+import { STREAM_FAMILIES, findEndpoint } from "./endpoints";
 import type { FaultRequest } from "./faults";
 import { RateLimiter, rateLimitHeaders } from "./rate-limiter";
 import type { RequestLogEntry } from "./request-log";
@@ -29,6 +29,8 @@ export class SimulatorServer {
   private readonly files: http.Server;
   private readonly routes = buildRoutes();
   private readonly rateLimiter: RateLimiter | undefined;
+  /** The SIEM stream's own, lower quota. */
+  private readonly streamRateLimiter: RateLimiter | undefined;
   /** Last page served per application and path, replayed by the `duplicate-page` fault. */
   private readonly previousPages = new Map<string, SimResponse>();
   private apiUrl = "";
@@ -36,6 +38,8 @@ export class SimulatorServer {
 
   constructor(private readonly sim: SimContext) {
     this.rateLimiter = sim.options.rateLimit ? new RateLimiter(sim.options.rateLimit) : undefined;
+    const streamLimit = sim.options.siemStream.rateLimit;
+    this.streamRateLimiter = streamLimit ? new RateLimiter(streamLimit) : undefined;
     this.api = http.createServer((req, res) => {
       void this.handle("api", req, res);
     });
@@ -250,8 +254,11 @@ export class SimulatorServer {
     }
 
     let extraHeaders: Record<string, string> = {};
-    if (this.rateLimiter) {
-      const decision = this.rateLimiter.take(app.id, endpoint.family, request.now);
+    const isStream = STREAM_FAMILIES.has(endpoint.family);
+    const limiter = isStream ? this.streamRateLimiter : this.rateLimiter;
+    const limitOptions = isStream ? this.sim.options.siemStream.rateLimit : this.sim.options.rateLimit;
+    if (limiter) {
+      const decision = limiter.take(app.id, endpoint.family, request.now);
       const headers = rateLimitHeaders(decision);
       if (!decision.allowed) {
         return {
@@ -263,7 +270,7 @@ export class SimulatorServer {
           extraHeaders: headers,
         };
       }
-      if (this.sim.options.rateLimit && !this.sim.options.rateLimit.headersOnlyOn429) extraHeaders = headers;
+      if (limitOptions && !limitOptions.headersOnlyOn429) extraHeaders = headers;
     }
 
     // A replayed page belongs to the same query (same filter or type list), as when Mimecast serves a

@@ -5,6 +5,7 @@ import { parseHostAllowlist } from "./fileHosts";
 import type { ParseResult } from "./parse";
 import { parseRateLimitBudgets } from "./rateLimitBudgets";
 import { SecretValue } from "./secretValue";
+import { parseSiemPaths } from "./siemPaths";
 import { parseStartDate } from "./startDate";
 import type { Config, CredentialSources, SecretSource, SettingName, Settings, SinkConfig } from "./types";
 import { baseUrlAliases, DEFAULT_API_V2_BASE_URL, normalizeUrl } from "./urls";
@@ -47,6 +48,7 @@ export function buildConfig(settings: Settings, now: number, warnings: readonly 
         : now - DEFAULT_START_DAYS * DAY_MS,
       lagMs: settings.MIMECAST_LAG_SECONDS * 1000,
       lateHorizonMs: settings.MIMECAST_LATE_HORIZON_SECONDS * 1000,
+      siemPaths: valueOf(parseSiemPaths(settings.MIMECAST_SIEM_PATH)),
       feeds:
         settings.MIMECAST_FEEDS.trim().toLowerCase() === "all"
           ? feedsForVersion(FEED_IDS, settings.MIMECAST_API_VERSION)

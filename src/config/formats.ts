@@ -7,6 +7,7 @@ import { parseDcrRoutes } from "./dcrRoutes";
 import { parseFeedList, parseTableNames } from "./feedLists";
 import { parseHostAllowlist } from "./fileHosts";
 import { parseRateLimitBudgets } from "./rateLimitBudgets";
+import { parseSiemPaths } from "./siemPaths";
 import { parseStartDate } from "./startDate";
 import { isBaseUrlAlias, urlSyntaxProblem } from "./urls";
 import type { ParseResult } from "./parse";
@@ -21,7 +22,8 @@ export type FormatName =
   | "table-names"
   | "rate-limit-budgets"
   | "host-allowlist"
-  | "dcr-routes";
+  | "dcr-routes"
+  | "siem-paths";
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -48,4 +50,5 @@ export const FORMAT_PROBLEMS: Readonly<Record<FormatName, (value: string) => str
   "rate-limit-budgets": problemOf(parseRateLimitBudgets),
   "host-allowlist": problemOf(parseHostAllowlist),
   "dcr-routes": problemOf(parseDcrRoutes),
+  "siem-paths": problemOf(parseSiemPaths),
 };

@@ -364,6 +364,16 @@ const properties = {
     "x-group": "Schedule and feeds",
     "x-expected": "an integer from 0 to 604800",
   },
+  MIMECAST_SIEM_PATH: {
+    type: "string",
+    format: "siem-paths",
+    default: "auto",
+    description:
+      "Which path delivers each SIEM type (siem-cg's 10, siem-ci's 3): batch (the 15-minute batch files only), stream (the near-real-time event stream for the live edge; batch only for history and for gaps the stream's 24 hours cannot serve) or auto (the stream while it keeps up, batch when it fails, is rate-limited or falls behind for 10 minutes). A default first, then exceptions per feed or type, e.g. auto,siem-cg:journal=batch,siem-ci=stream. The status endpoint (cursors[].path) and the npm start summary show which path owns each type and why.",
+    examples: ["auto", "batch,siem-cg:receipt=stream"],
+    "x-group": "Schedule and feeds",
+    "x-expected": "batch, stream or auto, then optional feed[:type]=path entries separated by commas",
+  },
   MIMECAST_FEEDS: {
     type: "string",
     format: "feed-list",

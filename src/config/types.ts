@@ -4,6 +4,7 @@ import type { FeedId } from "./feedIds";
 import type { TableNameOverrides } from "./feedLists";
 import type { RateLimitBudget } from "./rateLimitBudgets";
 import type { SecretValue } from "./secretValue";
+import type { SiemPaths } from "./siemPaths";
 import type { ApiVersion } from "./urls";
 
 export type MonitorAudience =
@@ -43,6 +44,7 @@ export interface Settings {
   MIMECAST_START_DATE?: string;
   MIMECAST_LAG_SECONDS: number;
   MIMECAST_LATE_HORIZON_SECONDS: number;
+  MIMECAST_SIEM_PATH: string;
   MIMECAST_FEEDS: string;
   MIMECAST_HTTP_TIMEOUT_MS: number;
   MIMECAST_MAX_RETRIES: number;
@@ -124,6 +126,8 @@ export interface IngestionConfig {
   lagMs: number;
   /** Recent windows are re-read this long after their end for late events (0: never). */
   lateHorizonMs: number;
+  /** Batch, stream or auto per SIEM type (MIMECAST_SIEM_PATH). */
+  siemPaths: SiemPaths;
   feeds: readonly FeedId[];
 }
 

@@ -14,6 +14,7 @@ import { fetchSiemLogsV1 } from "../mimecast/siemV1";
 import { fetchThreatIntelFeed } from "../mimecast/threatIntel";
 import { feedFailure } from "./mimecastFailures";
 import type { DoctorCheck } from "./types";
+import { fetchStreamPage } from "../ingest/siemStream";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -142,7 +143,12 @@ async function probeSiemBatch(
     pageSize: 1,
   });
   if (page.files.length > 0) {
-    return { status: "ok", detail: `batch listing answered with files for type "${type}" in the last day` };
+    const stream = await probeSiemStream(client, feed, type, now);
+    if (stream) return stream;
+    return {
+      status: "ok",
+      detail: `batch listing answered with files for type "${type}" in the last day; the event stream answered too`,
+    };
   }
   return {
     status: "warn",
@@ -152,6 +158,35 @@ async function probeSiemBatch(
         ? "Enable Enhanced Logging (Administration → Account → Account Settings → Enhanced Logging: inbound, outbound and internal); files appear within about an hour"
         : "Check that the Cloud Integrated product is active and receives mail; a quiet tenant can also have no events in a day",
   };
+}
+
+/**
+ * The event stream (`/siem/v1/events/...`) beside the batch listing: a warning, not a failure, when only
+ * it fails — MIMECAST_SIEM_PATH=auto then keeps every type on batch (15 minutes behind instead of ~1).
+ */
+async function probeSiemStream(
+  client: MimecastClient,
+  feed: SiemBatchFeedSpec,
+  type: string,
+  now: number,
+): Promise<Finding | undefined> {
+  try {
+    await fetchStreamPage(client, {
+      kind: feed.window.batchKind,
+      type,
+      from: now - HOUR_MS,
+      to: now,
+      pageSize: 1,
+    });
+    return undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      status: "warn",
+      detail: `the batch listing answered but the event stream did not (${message.slice(0, 200)}): SIEM stays on the 15-minute batch files`,
+      fix: "Check the role's Threat and security events (SIEM) read permission for the stream, or set MIMECAST_SIEM_PATH=batch to silence this",
+    };
+  }
 }
 
 async function probeThreatIntel(

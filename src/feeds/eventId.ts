@@ -47,8 +47,14 @@ export function fingerprintEventId(feedId: string, record: unknown): string {
  * the raw text: the same event then dedups across the two routes.
  */
 export function siemRecordEventId(kind: SiemBatchKind, record: Readonly<Record<string, unknown>>): string {
-  return fingerprintEventId(`siem-${kind}`, record);
+  if (!SIEM_BATCH_ONLY_FIELDS.some((field) => field in record)) return fingerprintEventId(`siem-${kind}`, record);
+  const copy: Record<string, unknown> = { ...record };
+  for (const field of SIEM_BATCH_ONLY_FIELDS) delete copy[field];
+  return fingerprintEventId(`siem-${kind}`, copy);
 }
+
+/** Fields only SIEM batch files carry (their Kafka position); stream events do not, so the EventId leaves them out. */
+export const SIEM_BATCH_ONLY_FIELDS = ["_offset", "_partition"] as const;
 
 function hash128Hex(text: string): string {
   return xxh3.xxh128(text).toString(16).padStart(32, "0");

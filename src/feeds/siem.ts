@@ -1,5 +1,6 @@
 import { SIEM_CG_TYPES, SIEM_CI_TYPES } from "../mimecast/endpoints";
-import { idOrFingerprint, strings, timeFrom } from "./define";
+import { strings, timeFrom } from "./define";
+import { siemEventId } from "./siemStream";
 import type { SiemBatchFeedSpec } from "./types";
 
 /**
@@ -30,7 +31,8 @@ const siemRecordSchema = {
  * SIEM Cloud Gateway batch logs (`GET /siem/v1/batch/events/cg`): ten event types, one `@nextPage`
  * cursor per type, day-granular ranges, 7 days of retention. Columns are the 59 of `Seg_Cg_CL` with the
  * 3.1 renames `type`→`Logtype` (legacy label), `_offset`→`offset`, `_partition`→`partition`; every
- * other field lands in AdditionalFields (the incumbent's DCR dropped them). No record id: fingerprint.
+ * other field lands in AdditionalFields (the incumbent's DCR dropped them). No record id: fingerprint, over
+ * the record without the batch-only `_offset`/`_partition`, so the stream's copy of an event has the same EventId.
  */
 export const siemCgFeed: SiemBatchFeedSpec = {
   id: "siem-cg",
@@ -44,7 +46,7 @@ export const siemCgFeed: SiemBatchFeedSpec = {
   retentionDays: 7,
   timeField: "timestamp",
   eventTime: timeFrom("timestamp"),
-  eventId: idOrFingerprint("siem-cg"),
+  eventId: siemEventId("siem-cg"),
   recordSchema: siemRecordSchema,
   columns: [
     ...strings("urlCategory", "scanResults", "fileName", "sha256", "fileExtension", "virusFound", "sha1"),
@@ -118,7 +120,7 @@ export const siemCiFeed: SiemBatchFeedSpec = {
   retentionDays: 7,
   timeField: "timestamp",
   eventTime: timeFrom("timestamp"),
-  eventId: idOrFingerprint("siem-ci"),
+  eventId: siemEventId("siem-ci"),
   recordSchema: siemRecordSchema,
   columns: [
     ...strings("accountId", "aggregateId", "attachments", "category", "direction", "messageId"),

@@ -12,6 +12,7 @@ import { initialCheckpoint } from "../planning/checkpoint";
 import { cycleSettingsFrom } from "../runtime/cycleSettings";
 import { cursorView, summaryLines } from "../runtime/statusSummary";
 import type { Logger } from "../shared/logger";
+import { isOwnerCursor, ownerOf } from "../ingest/siemOwner";
 
 /**
  * The control surface (start, status, terminate, backfill, checkpoint reset) as plain functions over a
@@ -275,6 +276,8 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
         watermark: iso(state.watermark),
         lagSeconds: view.lagSeconds,
         position: c.kind === "siem-day" || c.kind === "token-chain" ? summarize(state.cursor) : undefined,
+        // SIEM types: which path (batch files or event stream) owns the type now, and why.
+        ...(c.kind === "siem-day" ? { path: ownerOf(state.cursor), owner: ownerOf(state.cursor).owner } : {}),
         lastSnapshotAt: iso(state.lastSnapshotAt),
         backlogWindows: view.backlogWindows,
         openWindows: state.open.length,
@@ -345,6 +348,7 @@ function iso(value: unknown): string | undefined {
 /** Cursor positions are opaque tokens; show their shape, not the token. */
 function summarize(cursor: unknown): Record<string, unknown> | undefined {
   if (typeof cursor !== "object" || cursor === null) return undefined;
+  if (isOwnerCursor(cursor)) return summarize(cursor.batch.resume);
   const c = cursor as Record<string, unknown>;
   return {
     hasCursor: typeof c["cursor"] === "string" || typeof c["token"] === "string",

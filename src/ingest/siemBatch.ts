@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { mapRecord } from "../feeds/mapping";
+import type { MappedRecord } from "../feeds/mapping";
 import type { SiemBatchFeedSpec } from "../feeds/types";
 import { downloadBatchFile, redactPresignedUrl } from "../mimecast/batchFile";
 import { MimecastBadResponseError, isExpiredUrl, isTransient } from "../mimecast/errors";
@@ -64,6 +65,11 @@ export interface SiemBatchJob extends UnitJobBase {
   maxRelists?: number;
   /** Files per listing page (default and maximum: the endpoint's). */
   pageSize?: number;
+  /**
+   * Which records this unit owns (the SIEM stream owns the rest of the type's events; see siemStream.ts).
+   * Records it returns false for are read and passed over. Default: every record.
+   */
+  keep?: (mapped: MappedRecord) => boolean;
 }
 
 const DEFAULT_SEGMENT = 2_000;
@@ -147,15 +153,17 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           })) {
             counts.fetched += 1;
             const sourcePosition = `${feed.id} ${type} ${filePath} line ${item.line}`;
-            segment.push(
+            const segmentItem =
               item.kind === "record"
                 ? isolatedItem(item.line, sourcePosition, item.record, () => mapRecord(feed, item.record))
                 : {
                     position: item.line,
                     sourcePosition,
-                    mapped: { kind: "bad-line", reason: item.reason, raw: item.raw },
-                  },
-            );
+                    mapped: { kind: "bad-line" as const, reason: item.reason, raw: item.raw },
+                  };
+            // Another path owns this event (the stream, around a hand-over): read past it.
+            if (segmentItem.mapped.kind !== "bad-line" && job.keep && !job.keep(segmentItem.mapped)) continue;
+            segment.push(segmentItem);
             if (segment.length >= (job.segmentSize ?? DEFAULT_SEGMENT)) {
               const stop = await flush();
               if (stop) return stop;

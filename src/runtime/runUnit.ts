@@ -1,8 +1,8 @@
 import type { FeedSpec } from "../feeds/types";
 import { ingestJsonWindow } from "../ingest/jsonWindow";
 import type { JsonWindowResume } from "../ingest/jsonWindow";
-import { ingestSiemBatch } from "../ingest/siemBatch";
-import type { SiemResume } from "../ingest/siemBatch";
+import { siemPathOf } from "../config/siemPaths";
+import { ingestSiemType } from "../ingest/siemStream";
 import { ingestSnapshot } from "../ingest/snapshot";
 import type { SnapshotResume } from "../ingest/snapshot";
 import { ingestThreatIntel } from "../ingest/threatIntel";
@@ -13,6 +13,12 @@ import type { UnitOutcome } from "../ingest/types";
 import { decodeDigest } from "../ingest/digest";
 import type { UnitResult, WorkUnit } from "../planning/types";
 import type { Runtime } from "./runtime";
+
+/**
+ * SIEM events may be published this late even with the JSON sweep turned off (MIMECAST_LATE_HORIZON_SECONDS
+ * = 0): the stream's reconciliation always needs a bound, and Mimecast's batch files show up to 2 hours.
+ */
+const DEFAULT_LATE_HORIZON_MS = 2 * 60 * 60 * 1000;
 
 /** Runs one planned unit of one feed kind. Resume points are our own earlier outputs (opaque here). */
 export type UnitRunner = (
@@ -45,14 +51,18 @@ export const UNIT_RUNNERS: Record<string, UnitRunner> = {
   },
   "siem-batch": async (runtime, feed, unit, limits) => {
     if (feed.source !== "siem-batch" || unit.kind !== "siem-day") throw mismatch(feed, unit);
-    return ingestSiemBatch({
+    // One unit per SIEM type whatever path owns it: the type's cursor holds the owner and the hand-over
+    // point (src/ingest/siemOwner.ts), so a hand-over is one checkpoint write.
+    return ingestSiemType({
       client: runtime.client,
       feed,
       type: unit.type,
       sink: runtime.sink,
       stream: runtime.streamFor(feed),
       fromDay: unit.fromDay,
-      ...(unit.resume !== undefined ? { resume: unit.resume as SiemResume } : {}),
+      ...(unit.resume !== undefined ? { resume: unit.resume } : {}),
+      path: siemPathOf(runtime.config.ingestion.siemPaths, feed.id, unit.type),
+      lateHorizonMs: runtime.config.ingestion.lateHorizonMs || DEFAULT_LATE_HORIZON_MS,
       deadline: limits.deadline,
       now: () => runtime.clock.now(),
       ...(limits.signal ? { signal: limits.signal } : {}),

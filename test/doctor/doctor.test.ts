@@ -46,7 +46,7 @@ describe("doctor against the simulator and the Logs Ingestion fake", () => {
     const calls = rig.sim.requests.filter((r) => r.path !== "/oauth/token");
     assert.deepEqual(
       calls.map((r) => r.path),
-      ["/siem/v1/batch/events/cg", "/api/dlp/get-logs"],
+      ["/siem/v1/batch/events/cg", "/siem/v1/events/cg", "/api/dlp/get-logs"],
     );
     assert.deepEqual(calls[0]!.query, {
       type: "receipt",
@@ -54,10 +54,27 @@ describe("doctor against the simulator and the Logs Ingestion fake", () => {
       dateRangeEndsAt: "2024-11-18",
       pageSize: "1",
     });
-    assert.deepEqual(calls[1]!.body, {
+    // The SIEM event stream beside the batch listing (MIMECAST_SIEM_PATH=auto uses it for the live edge).
+    assert.deepEqual(calls[1]!.query, {
+      types: "receipt",
+      dateRangeStartsAt: "2024-11-18T11:07:00.000Z",
+      dateRangeEndsAt: "2024-11-18T12:07:00.000Z",
+      pageSize: "1",
+    });
+    assert.deepEqual(calls[2]!.body, {
       meta: { pagination: { pageSize: 1 } },
       data: [{ from: "2024-11-18T11:07:00+0000", to: "2024-11-18T12:07:00+0000", oldestFirst: true }],
     });
+  });
+
+  test("a role that may list SIEM batch files but not read the event stream: siem-cg warns, naming the stream", async () => {
+    const allowed = ENDPOINT_FAMILIES.filter((f) => f !== "siem-stream-cg");
+    rig = await startRig({ permissions: { [TEST_OAUTH_APPLICATION.clientId]: allowed } });
+    const report = await rig.run({ ...rig.env, MIMECAST_FEEDS: "siem-cg" });
+    const check = checkNamed(report, "feed siem-cg");
+    assert.equal(check.status, "warn");
+    assert.match(check.detail, /event stream did not/);
+    assert.match(check.detail, /403/);
   });
 
   test("the DCR probe is one row marked doctor-probe, in the connector health stream only", async () => {

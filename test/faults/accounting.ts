@@ -14,6 +14,8 @@ import type { InterruptedUnit, LocalState } from "../../src/localhost/store";
 import { readStoreSnapshot } from "../../src/localhost/store";
 import type { CheckpointState } from "../../src/planning/types";
 import type { FeedKey, Simulator } from "../../simulator/index";
+import { isOwnerCursor, settledPoint } from "../../src/ingest/siemOwner";
+import { sweepAges } from "../../src/planning/sweeps";
 
 const SLOT_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;
@@ -171,7 +173,13 @@ export function account(input: AccountingInput): Accounting {
 
   for (const feedId of COVERED_FEEDS) {
     const feed = feedById(feedId)!;
-    const take = (query: Parameters<Simulator["groundTruth"]>[1], scopeEnd: number, type?: string): void => {
+    const take = (
+      query: Parameters<Simulator["groundTruth"]>[1],
+      scopeEnd: number,
+      type?: string,
+      // Batch may have read (and dead-lettered) files beyond a stream-owned type's settled point.
+      readEnd = scopeEnd,
+    ): void => {
       for (const event of input.sim.groundTruth(feedId as FeedKey, query)) {
         const id = groundTruthEventId(feed, event);
         const at = query.basis === "publish" ? event.publishTime : event.eventTime;
@@ -185,7 +193,7 @@ export function account(input: AccountingInput): Accounting {
           event.publishTime > input.endMs - lateHorizonMs - SWEEP_SLACK_MS;
         if (index.has(id)) sameId.set(id, (sameId.get(id) ?? 1) + 1);
         index.set(id, { feed: feedId, ...(type ? { type } : {}), at, inScope: at < scopeEnd, late });
-        if (malformed.size > 0 && at < scopeEnd && malformed.has(JSON.stringify(event.record)))
+        if (malformed.size > 0 && at < readEnd && malformed.has(JSON.stringify(event.record)))
           lostToMalformed.add(id);
       }
     };
@@ -201,7 +209,15 @@ export function account(input: AccountingInput): Accounting {
         }
         // A caught-up listing at lastRun.at holds every file whose 15-minute slot had ended.
         const caughtUp = Math.floor(state.lastRun.at / SLOT_MS) * SLOT_MS;
-        take({ from: dayStart, to: input.endMs, basis: "publish", type }, caughtUp, type);
+        // A type the stream owns has delivered everything before its settled point; later events may
+        // still await a sweep of the stream (src/ingest/siemOwner.ts).
+        const cursor = state.cursor;
+        const settled =
+          isOwnerCursor(cursor) && cursor.owner === "stream" && cursor.stream
+            ? settledPoint(cursor.stream, lateHorizonMs, sweepAges(lateHorizonMs).length)
+            : Number.POSITIVE_INFINITY;
+        const query = { from: dayStart, to: input.endMs, basis: "publish" as const, type };
+        take(query, Math.min(caughtUp, settled), type, caughtUp);
       }
     } else {
       const watermark = checkpoints.get(feedId)?.watermark;
