@@ -423,7 +423,7 @@ export class DurableEngine {
     this.store.transaction(() => {
       messages.forEach((m) => this.store.deleteMessage(m.seq));
       // Terminated (or restarted) while this episode ran: its effects are discarded.
-      const current = this.store.instance(instanceId);
+      const current = this.store.instanceHead(instanceId);
       if (current?.execution !== instance.execution || current.status !== instance.status) return;
       committed = true;
       outbound.forEach((m) => this.store.enqueue(m));
@@ -531,7 +531,7 @@ export class DurableEngine {
     if (this.closed || !this.store.open) return; // the process "died": the work item is redelivered
     this.store.transaction(() => {
       this.store.deleteMessage(m.seq);
-      const instance = this.store.instance(work.instanceId);
+      const instance = this.store.instanceHead(work.instanceId);
       // Results for a terminated instance or an earlier execution are discarded, as Azure does.
       if (!instance || TERMINAL.has(instance.status) || instance.execution !== work.execution) return;
       this.store.enqueue({

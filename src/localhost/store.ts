@@ -192,6 +192,17 @@ const parse = (text: string | null): unknown => (text === null ? undefined : (JS
 
 export class DurableStore {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text (preparing is a large share of an episode's cost otherwise). */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
 
   constructor(readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -199,7 +210,9 @@ export class DurableStore {
     try {
       this.db.pragma("locking_mode = EXCLUSIVE");
       this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = FULL");
+      // WAL with NORMAL survives a process kill (only a power cut may lose the last commits): what the
+      // local host needs, without an fsync per episode.
+      this.db.pragma("synchronous = NORMAL");
       // Takes the exclusive lock now (it is held until close or process death).
       this.db.exec("BEGIN IMMEDIATE; COMMIT;");
       this.db.exec(SCHEMA);
@@ -227,161 +240,151 @@ export class DurableStore {
   // ---- instances ----
 
   instance(id: string): InstanceRow | undefined {
-    const r = this.db.prepare("SELECT * FROM instances WHERE id = ?").get(id) as InstanceRecord | undefined;
+    const r = this.sql("SELECT * FROM instances WHERE id = ?").get(id) as InstanceRecord | undefined;
     return r ? toInstance(r) : undefined;
   }
 
+  /** An instance's execution and status, without parsing its history. */
+  instanceHead(id: string): { execution: string; status: RuntimeStatus } | undefined {
+    return this.sql("SELECT execution, status FROM instances WHERE id = ?").get(id) as
+      { execution: string; status: RuntimeStatus } | undefined;
+  }
+
   instances(statuses?: readonly RuntimeStatus[]): InstanceRow[] {
-    const rows = this.db.prepare("SELECT * FROM instances ORDER BY created").all() as InstanceRecord[];
+    const rows = this.sql("SELECT * FROM instances ORDER BY created").all() as InstanceRecord[];
     return rows.map(toInstance).filter((r) => !statuses || statuses.includes(r.status));
   }
 
   putInstance(row: InstanceRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO instances (id, name, execution, status, input, output, custom_status, created, updated, history)
+    this.sql(
+      `INSERT INTO instances (id, name, execution, status, input, output, custom_status, created, updated, history)
          VALUES (@id, @name, @execution, @status, @input, @output, @customStatus, @created, @updated, @history)
          ON CONFLICT(id) DO UPDATE SET name=@name, execution=@execution, status=@status, input=@input,
            output=@output, custom_status=@customStatus, created=@created, updated=@updated, history=@history`,
-      )
-      .run({ ...row, history: JSON.stringify(row.history) });
+    ).run({ ...row, history: JSON.stringify(row.history) });
   }
 
   // ---- messages ----
 
   enqueue(message: NewMessage): void {
-    this.db
-      .prepare(
-        `INSERT INTO messages (queue, target, execution, sender, visible_at, body, deliveries)
+    this.sql(
+      `INSERT INTO messages (queue, target, execution, sender, visible_at, body, deliveries)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        message.queue,
-        message.target,
-        message.execution,
-        message.sender,
-        message.visibleAt,
-        message.body,
-        message.deliveries ?? 0,
-      );
+    ).run(
+      message.queue,
+      message.target,
+      message.execution,
+      message.sender,
+      message.visibleAt,
+      message.body,
+      message.deliveries ?? 0,
+    );
   }
 
   /** Targets with messages visible at `now` (activities: not yet started). */
   readyTargets(queue: Queue, now: number): string[] {
     const started = queue === "activity" ? "AND started_at IS NULL" : "";
-    const rows = this.db
-      .prepare(
-        `SELECT target, MIN(seq) AS first FROM messages WHERE queue = ? AND visible_at <= ? ${started}
+    const rows = this.sql(
+      `SELECT target, MIN(seq) AS first FROM messages WHERE queue = ? AND visible_at <= ? ${started}
          GROUP BY target ORDER BY first`,
-      )
-      .all(queue, now) as { target: string }[];
+    ).all(queue, now) as { target: string }[];
     return rows.map((r) => r.target);
   }
 
   messages(queue: Queue, target: string, now: number): Message[] {
     return (
-      this.db
-        .prepare("SELECT * FROM messages WHERE queue = ? AND target = ? AND visible_at <= ? ORDER BY seq")
-        .all(queue, target, now) as MessageRecord[]
+      this.sql("SELECT * FROM messages WHERE queue = ? AND target = ? AND visible_at <= ? ORDER BY seq").all(
+        queue,
+        target,
+        now,
+      ) as MessageRecord[]
     ).map(toMessage);
   }
 
   /** Activity work items not started yet (or every one, with `all`). */
   activities(now: number, all = false): Message[] {
     return (
-      this.db
-        .prepare(
-          `SELECT * FROM messages WHERE queue = 'activity' AND visible_at <= ? ${all ? "" : "AND started_at IS NULL"} ORDER BY seq`,
-        )
-        .all(all ? Number.MAX_SAFE_INTEGER : now) as MessageRecord[]
+      this.sql(
+        `SELECT * FROM messages WHERE queue = 'activity' AND visible_at <= ? ${all ? "" : "AND started_at IS NULL"} ORDER BY seq`,
+      ).all(all ? Number.MAX_SAFE_INTEGER : now) as MessageRecord[]
     ).map(toMessage);
   }
 
   message(seq: number): Message | undefined {
-    const r = this.db.prepare("SELECT * FROM messages WHERE seq = ?").get(seq) as MessageRecord | undefined;
+    const r = this.sql("SELECT * FROM messages WHERE seq = ?").get(seq) as MessageRecord | undefined;
     return r ? toMessage(r) : undefined;
   }
 
   allMessages(): Message[] {
-    return (this.db.prepare("SELECT * FROM messages ORDER BY seq").all() as MessageRecord[]).map(toMessage);
+    return (this.sql("SELECT * FROM messages ORDER BY seq").all() as MessageRecord[]).map(toMessage);
   }
 
   /** The earliest time a message that is not visible yet (a timer) becomes visible. */
   nextVisibleAt(now: number): number | undefined {
-    const r = this.db
-      .prepare("SELECT MIN(visible_at) AS at FROM messages WHERE visible_at > ? AND started_at IS NULL")
-      .get(now) as { at: number | null };
+    const r = this.sql(
+      "SELECT MIN(visible_at) AS at FROM messages WHERE visible_at > ? AND started_at IS NULL",
+    ).get(now) as { at: number | null };
     return r.at ?? undefined;
   }
 
   deleteMessage(seq: number): void {
-    this.db.prepare("DELETE FROM messages WHERE seq = ?").run(seq);
+    this.sql("DELETE FROM messages WHERE seq = ?").run(seq);
   }
 
   deleteMessagesFor(queue: Queue, target: string): void {
-    this.db.prepare("DELETE FROM messages WHERE queue = ? AND target = ?").run(queue, target);
+    this.sql("DELETE FROM messages WHERE queue = ? AND target = ?").run(queue, target);
   }
 
   markStarted(seq: number, at: number | null): void {
-    this.db.prepare("UPDATE messages SET started_at = ? WHERE seq = ?").run(at, seq);
+    this.sql("UPDATE messages SET started_at = ? WHERE seq = ?").run(at, seq);
   }
 
   markDelivered(seq: number): void {
-    this.db.prepare("UPDATE messages SET deliveries = deliveries + 1 WHERE seq = ?").run(seq);
+    this.sql("UPDATE messages SET deliveries = deliveries + 1 WHERE seq = ?").run(seq);
   }
 
   // ---- entities ----
 
   entity(id: string): { exists: boolean; state: string | undefined } {
-    const r = this.db.prepare("SELECT state FROM entities WHERE id = ?").get(id) as
+    const r = this.sql("SELECT state FROM entities WHERE id = ?").get(id) as
       { state: string | null } | undefined;
     return r ? { exists: true, state: r.state ?? undefined } : { exists: false, state: undefined };
   }
 
   setEntity(id: string, exists: boolean, state: string | undefined): void {
-    if (!exists) this.db.prepare("DELETE FROM entities WHERE id = ?").run(id);
+    if (!exists) this.sql("DELETE FROM entities WHERE id = ?").run(id);
     else
-      this.db
-        .prepare(
-          "INSERT INTO entities (id, state) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state",
-        )
-        .run(id, state ?? null);
+      this.sql(
+        "INSERT INTO entities (id, state) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state",
+      ).run(id, state ?? null);
   }
 
   entityIds(): string[] {
-    return (this.db.prepare("SELECT id FROM entities ORDER BY id").all() as { id: string }[]).map(
-      (r) => r.id,
-    );
+    return (this.sql("SELECT id FROM entities ORDER BY id").all() as { id: string }[]).map((r) => r.id);
   }
 
   // ---- meta and the interrupted log ----
 
   meta(key: string): string | undefined {
-    const r = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as
-      { value: string } | undefined;
+    const r = this.sql("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
     return r?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db
-      .prepare(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      )
-      .run(key, value);
+    this.sql(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    ).run(key, value);
   }
 
   addInterrupted(units: readonly InterruptedUnit[]): void {
-    for (const unit of units)
-      this.db.prepare("INSERT INTO interrupted (body) VALUES (?)").run(JSON.stringify(unit));
-    this.db
-      .prepare(
-        "DELETE FROM interrupted WHERE seq NOT IN (SELECT seq FROM interrupted ORDER BY seq DESC LIMIT ?)",
-      )
-      .run(MAX_INTERRUPTED_KEPT);
+    for (const unit of units) this.sql("INSERT INTO interrupted (body) VALUES (?)").run(JSON.stringify(unit));
+    this.sql(
+      "DELETE FROM interrupted WHERE seq NOT IN (SELECT seq FROM interrupted ORDER BY seq DESC LIMIT ?)",
+    ).run(MAX_INTERRUPTED_KEPT);
   }
 
   interrupted(): InterruptedUnit[] {
-    return (this.db.prepare("SELECT body FROM interrupted ORDER BY seq").all() as { body: string }[]).map(
+    return (this.sql("SELECT body FROM interrupted ORDER BY seq").all() as { body: string }[]).map(
       (r) => JSON.parse(r.body) as InterruptedUnit,
     );
   }
@@ -393,7 +396,7 @@ export class DurableStore {
   /** Entities, instances, in-flight and interrupted units, as plain values. */
   snapshot(): LocalState {
     const entities: Record<string, unknown> = {};
-    for (const r of this.db.prepare("SELECT id, state FROM entities").all() as {
+    for (const r of this.sql("SELECT id, state FROM entities").all() as {
       id: string;
       state: string | null;
     }[])

@@ -338,7 +338,7 @@ export function latestTime(state: ReturnType<typeof readState>): number {
   for (const instance of Object.values(state.instances))
     latest = Math.max(latest, Date.parse(instance.lastUpdatedTime));
   for (const entity of Object.values(state.entities)) {
-    const at = (entity as { lastRun?: { at?: number } }).lastRun?.at;
+    const at = (entity as { lastRun?: { at?: number } } | undefined)?.lastRun?.at;
     if (typeof at === "number") latest = Math.max(latest, at);
   }
   return latest;
