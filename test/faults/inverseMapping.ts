@@ -154,7 +154,7 @@ function normalise(value: unknown): unknown {
     }
     return out;
   }
-  return String(value);
+  return typeof value === "bigint" ? value.toString() : undefined;
 }
 
 /** A record's content, as a short hash: equal for a record and the row made from it, per table. */

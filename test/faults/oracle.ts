@@ -136,7 +136,7 @@ export interface OracleInput {
   endMs: number;
   ledger: RowLedger;
   /** Lines the simulator replaced with garbage (`sim.faults.malformedLines()`). */
-  malformed?: readonly { text: string; originalLine: string }[];
+  malformed?: readonly { file: string; lineNumber: number; text: string; originalLine: string }[];
   lagMs?: number;
   lateHorizonMs?: number;
 }
@@ -162,6 +162,9 @@ export interface OracleReport {
   deadLettered: number;
   /** Garbage lines whose record never arrived as a row: each must be a dead-letter. */
   malformedLost: number;
+  /** Entries of the simulator's malformed-line log, and the distinct file positions among them. */
+  malformedLogged: number;
+  malformedPositions: number;
   violations: string[];
 }
 
@@ -249,7 +252,8 @@ export function oracle(input: OracleInput): OracleReport {
   const garbageOf = new Map<string, Set<string>>();
   for (const m of input.malformed ?? []) {
     const texts = garbageOf.get(m.originalLine) ?? new Set<string>();
-    texts.add(m.text);
+    // The simulator logs binary garbage as latin1; the connector reads the bytes as UTF-8.
+    texts.add(Buffer.from(m.text, "latin1").toString("utf8"));
     garbageOf.set(m.originalLine, texts);
   }
   const injectedTexts = new Set([...garbageOf.values()].flatMap((s) => [...s]));
@@ -342,6 +346,8 @@ export function oracle(input: OracleInput): OracleReport {
     unknown,
     deadLettered: ledger.deadLetterRaw.size,
     malformedLost,
+    malformedLogged: input.malformed?.length ?? 0,
+    malformedPositions: new Set((input.malformed ?? []).map((m) => `${m.file}#${m.lineNumber}`)).size,
     violations,
   };
 }
