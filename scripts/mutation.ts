@@ -5,6 +5,7 @@
  *
  *   npm run test:mutation                                # every mutation
  *   npm run test:mutation -- --only backfill-never-planned,lag-ignored
+ *   npm run test:mutation -- --oracle        # only the fault suite's tests: does the oracle catch it?
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -35,7 +36,7 @@ const LINKED = [
 
 type Verdict = { name: string; killed: boolean; by?: string; seconds: number };
 
-function run(mutant: string, mutation: Mutation, say: (line: string) => void): Verdict {
+function run(mutant: string, mutation: Mutation, say: (line: string) => void, oracle: boolean): Verdict {
   const started = performance.now();
   const target = join(mutant, "dist", mutation.file);
   const original = readFileSync(target, "utf8");
@@ -44,7 +45,7 @@ function run(mutant: string, mutation: Mutation, say: (line: string) => void): V
     throw new Error(`${mutation.name}: its site is not exactly once in dist/${mutation.file}`);
   writeFileSync(target, original.slice(0, at) + mutation.replace + original.slice(at + mutation.find.length));
   try {
-    for (const tests of mutation.tests) {
+    for (const tests of mutation.tests.filter((t) => !oracle || t.startsWith("faults/faults."))) {
       const result = spawnSync(
         process.execPath,
         [join(ROOT, "scripts", "run-tests.mjs"), join(mutant, "dist", "test", tests)],
@@ -66,8 +67,9 @@ function main(): void {
   const options = new Command()
     .name("npm run test:mutation --")
     .option("--only <names>", "comma-separated mutation names")
+    .option("--oracle", "run only the fault suite's tests (the oracle) against each mutant")
     .parse(process.argv)
-    .opts<{ only?: string }>();
+    .opts<{ only?: string; oracle?: boolean }>();
   const only = options.only?.split(",").map((s) => s.trim());
   const chosen = MUTATIONS.filter((m) => only === undefined || only.includes(m.name));
   if (chosen.length === 0) throw new Error(`no mutation named ${options.only ?? ""}`);
@@ -85,7 +87,7 @@ function main(): void {
     const verdicts: Verdict[] = [];
     for (const mutation of chosen) {
       say(`${mutation.name}: ${mutation.means}`);
-      const verdict = run(mutant, mutation, say);
+      const verdict = run(mutant, mutation, say, options.oracle === true);
       verdicts.push(verdict);
       say(
         `  ${verdict.killed ? `KILLED by ${verdict.by ?? "?"}` : "SURVIVED"} (${verdict.seconds.toFixed(0)} s)`,
