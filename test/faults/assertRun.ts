@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
 import type { InProcessScenario, RunReport } from "./harness";
-import { printReports, runInProcess } from "./harness";
+import { engineKnows, printReports, runInProcess } from "./harness";
 
 /** The oracle's verdict as test assertions; a documented known issue is reported as a todo, not hidden. */
 export function assertRun(t: TestContext, report: RunReport): void {
@@ -18,11 +18,13 @@ export function assertRun(t: TestContext, report: RunReport): void {
 
 /** One in-process scenario as a test: the fault must have been injected, and the oracle satisfied. */
 export async function runScenario(t: TestContext, scenario: InProcessScenario): Promise<void> {
-  const report = await runInProcess(scenario);
-  if (report.engineIgnored) {
-    t.skip(`the Durable engine ignores ${JSON.stringify(scenario.engine)} (no unit ran twice): not tested`);
+  if (scenario.engine !== undefined && !engineKnows(scenario.engine)) {
+    t.skip(
+      `scripts/local/embedded.ts does not read ${Object.keys(scenario.engine).join(", ")} yet: not tested`,
+    );
     return;
   }
+  const report = await runInProcess(scenario);
   assertRun(t, report);
   if (scenario.name !== "mixed") assert.ok(report.injected > 0, "the fault was injected");
 }
