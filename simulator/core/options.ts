@@ -58,6 +58,11 @@ export interface SimulatorOptions {
   fileUrlTtlMs?: number;
   /** Indicators per threat-intel file. Default 250. */
   threatIntelIndicatorsPerFile?: number;
+  /**
+   * Caps every JSON page below what the client asks for (tests: multi-page windows at small volumes).
+   * Default: no cap beyond the endpoint's own.
+   */
+  maxPageSize?: number;
   /** Only loopback: the simulator is a test tool. */
   host?: "127.0.0.1" | "localhost";
   port?: number;
@@ -110,6 +115,7 @@ export interface ResolvedOptions {
   rateLimit: Required<RateLimitOptions> | false;
   fileUrlTtlMs: number;
   threatIntelIndicatorsPerFile: number;
+  maxPageSize: number;
   host: "127.0.0.1" | "localhost";
   port: number;
   fileHostPort: number;
@@ -163,6 +169,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
       "threatIntelIndicatorsPerFile",
       options.threatIntelIndicatorsPerFile ?? 250,
     ),
+    maxPageSize: positive("maxPageSize", options.maxPageSize ?? Number.MAX_SAFE_INTEGER),
     host,
     port: options.port ?? 0,
     fileHostPort: options.fileHostPort ?? 0,

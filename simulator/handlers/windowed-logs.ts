@@ -171,7 +171,7 @@ export function windowedLogHandler(path: string, spec: WindowedLogSpec): Handler
     const stream = sim.universe.stream(spec.feed);
     const after: EventPosition | undefined =
       cursor.s !== undefined && cursor.i !== undefined ? { slot: cursor.s, index: cursor.i } : undefined;
-    const pageSize = pageSizeOf(envelope);
+    const pageSize = Math.min(pageSizeOf(envelope), sim.options.maxPageSize);
     const records: LogRecord[] = [];
     let last: EventPosition | undefined;
     let more = false;

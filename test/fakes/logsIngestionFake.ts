@@ -63,8 +63,11 @@ export interface LogsIngestionFakeOptions {
   ruleId: string;
   /** When set, any other bearer token gets a 401. */
   expectedToken?: string;
-  /** Called with every stored request's records (e.g. to keep only EventIds). */
-  onAccepted?: (stream: string, records: readonly SentinelRow[]) => void;
+  /**
+   * Called with every stored request's records (e.g. to keep only EventIds) and its request-log entry
+   * (`fault: "timeout-after-receive"` marks records stored although the client saw a timeout).
+   */
+  onAccepted?: (stream: string, records: readonly SentinelRow[], request: Readonly<RequestLog>) => void;
   /** False: do not keep records in `accepted` (long runs with `onAccepted`). Default true. */
   keepRows?: boolean;
 }
@@ -201,11 +204,9 @@ export function createLogsIngestionFake(options: LogsIngestionFakeOptions): Logs
       stored.push(...records);
       accepted.set(stream.streamName, stored);
     }
-    options.onAccepted?.(stream.streamName, records);
-    if (fault?.kind === "timeout-after-receive") {
-      log.fault = "timeout-after-receive";
-      return "timeout";
-    }
+    if (fault?.kind === "timeout-after-receive") log.fault = "timeout-after-receive";
+    options.onAccepted?.(stream.streamName, records, log);
+    if (fault?.kind === "timeout-after-receive") return "timeout";
     return { status: 204 };
   }
 

@@ -3,16 +3,16 @@
  * simulator and local NDJSON sink, the engine's store in the data directory. Configured by FAULTS_CHILD (JSON).
  * A restarted child resumes the simulated time where the state file left it, so time never goes back.
  */
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../../src/orchestrators/names";
 import { STORE_FILE } from "../../src/localhost/store";
 import { silentLogger } from "../../src/shared/logger";
 import { manualClock, realClock } from "../../simulator/index";
 import { startEmbedded } from "../../scripts/local/embedded";
-import { readState } from "./accounting";
+import { readState } from "./state";
 import type { ChildConfig } from "./harness";
-import { latestTime } from "./harness";
+import { END_FILE, lastRequestAt, latestTime } from "./harness";
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env["FAULTS_CHILD"] ?? "") as ChildConfig;
@@ -56,6 +56,11 @@ async function main(): Promise<void> {
   }
   await host.idle();
   const final = await host.getStatus(SUPERVISOR_INSTANCE_ID);
+  // The oracle's "end of the run" comes from the simulator, not from the connector's state.
+  writeFileSync(
+    join(config.dataDir, END_FILE),
+    JSON.stringify({ lastRequestAt: lastRequestAt(embedded.sim) }),
+  );
   await embedded.close();
   if (String(final.runtimeStatus) !== "Completed") {
     process.stderr.write(`supervisor ${String(final.runtimeStatus)}: ${String(final.output)}\n`);

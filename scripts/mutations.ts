@@ -1,0 +1,166 @@
+/**
+ * Named mutations of the compiled connector (dist/src/**), each a fault a test must catch, and the
+ * tests (relative to dist/test, cheapest first) that should catch it. `npm run test:mutation` applies
+ * them one at a time (scripts/mutation.ts); test/faults/mutationSites.test.ts checks every `find`
+ * still occurs exactly once in dist, so a refactor cannot quietly turn a mutation into a no-op.
+ */
+export interface Mutation {
+  name: string;
+  /** What the mutant does wrong. */
+  means: string;
+  /** Compiled file, relative to dist/. */
+  file: string;
+  /** Exact text, once in the file. */
+  find: string;
+  replace: string;
+  /** Test files or directories under dist/test, run in order until one fails. */
+  tests: readonly string[];
+}
+
+const FAULTS = ["faults/faults.ci.test.js", "faults/faults.tz.ci.test.js"];
+const COMPLETED_WINDOW = `    if (result.kind === "completed") {
+        return {
+            ...advanceWatermark(watermark, [...state.covered, { from: unit.from, to: unit.to }]),`;
+const DIGEST_THEN_CHECKPOINT = `            if (unit.kind === "time-window" && digest) {
+                context.df.signalEntity(digestEntityId(unit), "add", digest);
+            }
+            context.df.signalEntity(checkpointEntityId(unit.key), "record", {
+                unit: withoutSeen(unit),
+                result: recorded,
+                at: now(),
+            });`;
+const FAILED_PAGE_RESUME = `                    ...(page.requestToken ? { pageToken: page.requestToken } : {}),
+                    skipRecords: result.progress.safeThrough,`;
+
+export const MUTATIONS: readonly Mutation[] = [
+  {
+    name: "watermark-advances-on-failure",
+    means: "a failed or partial window moves the watermark as if it had completed",
+    file: "src/planning/checkpoint.js",
+    find: COMPLETED_WINDOW,
+    replace: COMPLETED_WINDOW.replace(`result.kind === "completed"`, `result.kind !== "never"`),
+    tests: ["planning", ...FAULTS],
+  },
+  {
+    name: "watermark-never-advances",
+    means: "finished windows never move the watermark",
+    file: "src/planning/checkpoint.js",
+    find: "if (range.from <= mark)",
+    replace: "if (false)",
+    tests: ["planning", ...FAULTS],
+  },
+  {
+    name: "backfill-never-planned",
+    means: "the planner only ever plans the live window",
+    file: "src/planning/planner.js",
+    find: "backfill: backfill.map(fresh),",
+    replace: "backfill: [],",
+    tests: ["planning", ...FAULTS],
+  },
+  {
+    name: "fingerprint-ignores-record",
+    means: "every record of a feed without its own id gets the same EventId",
+    file: "src/feeds/eventId.js",
+    find: ".update(canonicalJson(record))",
+    replace: ".update(canonicalJson(null))",
+    tests: ["feeds", ...FAULTS],
+  },
+  {
+    name: "window-from-plus-1s",
+    means: "a JSON window asks from one second after its start",
+    file: "src/feeds/define.js",
+    find: "from: (0, time_1.formatMimecastTime)(window.from),",
+    replace: "from: (0, time_1.formatMimecastTime)(window.from + 1000),",
+    tests: ["faults/windowBounds.test.js", "feeds", "ingest", ...FAULTS],
+  },
+  {
+    name: "window-from-minus-1s",
+    means: "a JSON window asks from one second before its start",
+    file: "src/feeds/define.js",
+    find: "from: (0, time_1.formatMimecastTime)(window.from),",
+    replace: "from: (0, time_1.formatMimecastTime)(window.from - 1000),",
+    tests: ["faults/windowBounds.test.js", "feeds", "ingest", ...FAULTS],
+  },
+  {
+    name: "window-to-plus-1s",
+    means: "a JSON window asks to one second after its end",
+    file: "src/feeds/define.js",
+    find: "to: (0, time_1.formatMimecastTime)(window.to),",
+    replace: "to: (0, time_1.formatMimecastTime)(window.to + 1000),",
+    tests: ["faults/windowBounds.test.js", "feeds", "ingest", ...FAULTS],
+  },
+  {
+    name: "window-to-minus-1s",
+    means: "a JSON window asks to one second before its end",
+    file: "src/feeds/define.js",
+    find: "to: (0, time_1.formatMimecastTime)(window.to),",
+    replace: "to: (0, time_1.formatMimecastTime)(window.to - 1000),",
+    tests: ["faults/windowBounds.test.js", "feeds", "ingest", ...FAULTS],
+  },
+  {
+    name: "failed-page-rest-skipped",
+    means: "after a failed upload the JSON window resumes at the next page, skipping the rest of this one",
+    file: "src/ingest/jsonWindow.js",
+    find: FAILED_PAGE_RESUME,
+    replace: `                    ...(page.nextToken ? { pageToken: page.nextToken } : {}),
+                    skipRecords: 0,`,
+    tests: ["ingest", ...FAULTS],
+  },
+  {
+    name: "broken-file-rest-skipped",
+    means: "a SIEM file whose download broke resumes past its end, skipping its unread lines",
+    file: "src/ingest/siemBatch.js",
+    find: "return (0, jsonWindow_1.failureOutcome)(error, counts, at(progress));",
+    replace:
+      "return (0, jsonWindow_1.failureOutcome)(error, counts, at({ safeThrough: 1e9, deadLetteredThrough: 1e9 }));",
+    tests: ["ingest", ...FAULTS],
+  },
+  {
+    name: "checkpoint-before-digest",
+    means: "a window's checkpoint is signalled before its digest (the order dc5bb12 fixed)",
+    file: "src/orchestrators/dispatch.js",
+    find: DIGEST_THEN_CHECKPOINT,
+    replace: `${DIGEST_THEN_CHECKPOINT.split("\n").slice(3).join("\n")}\n${DIGEST_THEN_CHECKPOINT.split("\n").slice(0, 3).join("\n")}`,
+    tests: ["faults/digestOrder.test.js", "orchestrators", ...FAULTS],
+  },
+  {
+    name: "journal-never-cleared",
+    means: "the local engine's store keeps a work item (activity, message) after it completed",
+    file: "src/localhost/store.js",
+    find: 'this.sql("DELETE FROM messages WHERE seq = ?").run(seq);',
+    replace: "void seq;",
+    tests: ["localhost/journal.test.js", "localhost"],
+  },
+  {
+    name: "local-time-formatting",
+    means: "window bounds are formatted with local-time getters (getHours)",
+    file: "src/feeds/time.js",
+    find: "${pad(d.getUTCHours())}",
+    replace: "${pad(d.getHours())}",
+    tests: ["feeds", "faults/windowBounds.test.js", ...FAULTS],
+  },
+  {
+    name: "local-day-formatting",
+    means: "the SIEM day is formatted with local-date getters",
+    file: "src/feeds/time.js",
+    find: "-${pad(d.getUTCDate())}`;",
+    replace: "-${pad(d.getDate())}`;",
+    tests: ["feeds", "faults/windowBounds.test.js", ...FAULTS],
+  },
+  {
+    name: "dead-letters-dropped",
+    means: "records that cannot be mapped are skipped instead of dead-lettered",
+    file: "src/ingest/segment.js",
+    find: "const rows = deadLetters.map((i) => deadLetterRow(feedId, i, now));",
+    replace: "const rows = [];",
+    tests: ["ingest", ...FAULTS],
+  },
+  {
+    name: "lag-ignored",
+    means: "windows run up to now instead of now minus MIMECAST_LAG_SECONDS",
+    file: "src/planning/planner.js",
+    find: "const head = Math.min(now - descriptor.lagMs,",
+    replace: "const head = Math.min(now,",
+    tests: ["planning", ...FAULTS],
+  },
+];
