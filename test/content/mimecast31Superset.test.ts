@@ -83,9 +83,19 @@ describe("Mimecast 3.x content on our tables (column superset of the 3.x tables)
   const manifest = parserManifest();
 
   it("covers every 3.x parser we ship under the same function name", () => {
+    // Parsers of the newer logs (rejections, view logs, remediation, threat events) have no 3.x counterpart.
+    const newer = new Set([
+      "MimecastRejections",
+      "MimecastArchiveViewLogs",
+      "MimecastRemediationIncidents",
+      "MimecastThreatEvents",
+    ]);
     assert.deepEqual(
       Object.keys(MIMECAST_31_TABLE_READS).sort(),
-      manifest.parsers.map((p) => p.functionName).sort(),
+      manifest.parsers
+        .map((p) => p.functionName)
+        .filter((name) => !newer.has(name))
+        .sort(),
     );
   });
 

@@ -14,6 +14,10 @@ interface TableSpec {
   values?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Columns derived from other fields (not in the record; not part of its content). */
   derived?: readonly string[];
+  /** Derived columns by name pattern (the 3.x flattened and Data Collector copies, docs/content.md). */
+  derivedPattern?: RegExp;
+  /** Columns the 3.x tables declare as strings that hold a JSON value of the record (parsed back). */
+  jsonStrings?: readonly string[];
 }
 
 /** The 3.1 labels `Logtype` holds, back to the SIEM `type` Mimecast serves. */
@@ -35,13 +39,29 @@ const SIEM_OFFSETS = { offset: "_offset", partition: "_partition" };
 /** Table → how to read its rows back. Only the tables of feeds with a ground truth. */
 export const TABLES: Readonly<Record<string, TableSpec>> = {
   Seg_Cg_CL: { renames: { ...SIEM_OFFSETS, Logtype: "type" }, values: { Logtype: CG_TYPE_OF_LOGTYPE } },
-  Cloud_Integrated_CL: { renames: { ...SIEM_OFFSETS, type_: "type" } },
+  Cloud_Integrated_CL: {
+    renames: { ...SIEM_OFFSETS, type_: "type" },
+    jsonStrings: ["tags", "policiesApplied"],
+  },
   Seg_Dlp_CL: { renames: {} },
-  Ttp_Url_CL: { renames: { Category: "category", Date: "date" } },
+  Ttp_Url_CL: {
+    renames: { Category: "category", Date: "date" },
+    // tagMap_<Group>_<Key> and advancedPhishingResult_<Key> are 3.x flattened copies of nested fields.
+    derivedPattern: /^(tagMap|advancedPhishingResult)_/,
+  },
   Ttp_Attachment_CL: { renames: { Date: "date" } },
-  Ttp_Impersonation_CL: { renames: {} },
+  Ttp_Impersonation_CL: {
+    renames: {},
+    // `<column>_s/_d/_b/_t`: the Data Collector names the 3.x 1.0.0 parser reads, copies of the columns.
+    derivedPattern: /_[sdbt]$/,
+    jsonStrings: ["impersonationResults"],
+  },
   Audit_CL: { renames: {} },
   MimecastArchiveSearch_CL: { renames: {} },
+  MimecastRejections_CL: { renames: {} },
+  MimecastArchiveViewLogs_CL: { renames: {} },
+  MimecastRemediationIncidents_CL: { renames: {} },
+  MimecastThreatEvents_CL: { renames: {} },
   MimecastMessageRelease_CL: {
     renames: {
       fromEnvelopeAddress: "fromEnv.emailAddress",
@@ -81,8 +101,12 @@ export function recordOfRow(
   if (!spec) return undefined;
   const record: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(row)) {
-    if (COMMON.has(column) || spec.derived?.includes(column)) continue;
+    if (COMMON.has(column) || spec.derived?.includes(column) || spec.derivedPattern?.test(column)) continue;
     const field = spec.renames[column] ?? column;
+    if (spec.jsonStrings?.includes(column) && typeof value === "string") {
+      setPath(record, field, parseOrKeep(value));
+      continue;
+    }
     const inverse = spec.values?.[column];
     setPath(
       record,
@@ -95,6 +119,15 @@ export function recordOfRow(
   if (typeof additional === "object" && additional !== null)
     merge(record, additional as Record<string, unknown>);
   return record;
+}
+
+/** A JSON text back to its value; text that is not JSON stays as it is (it was a string in the record). */
+function parseOrKeep(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function setPath(record: Record<string, unknown>, path: string, value: unknown): void {
@@ -162,8 +195,24 @@ export function contentKey(table: string, record: Readonly<Record<string, unknow
   return createHash("sha1")
     .update(table)
     .update("\n")
-    .update(JSON.stringify(normalise(record)))
+    .update(JSON.stringify(normalise(withoutPosition(table, record))))
     .digest("base64");
+}
+
+/**
+ * A SIEM record without its batch-file position (`_offset`, `_partition`): the SIEM stream serves the same
+ * event without them (simulator/handlers/siem-stream.ts), so content is the event, not where a file had it.
+ */
+function withoutPosition(
+  table: string,
+  record: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  if (table !== "Seg_Cg_CL" && table !== "Cloud_Integrated_CL") return record;
+  if (!("_offset" in record) && !("_partition" in record)) return record;
+  const { _offset: _o, _partition: _p, ...rest } = record;
+  void _o;
+  void _p;
+  return rest;
 }
 
 /** The content key of a row, through the inverse mapping (undefined: not a data table). */
