@@ -61,8 +61,8 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "fingerprint-ignores-record",
     means: "every record of a feed without its own id gets the same EventId",
     file: "src/feeds/eventId.js",
-    find: ".update(canonicalJson(record))",
-    replace: ".update(canonicalJson(null))",
+    find: "${canonicalJson(record)}`",
+    replace: "${canonicalJson(null)}`",
     tests: ["feeds", ...FAULTS],
   },
   {

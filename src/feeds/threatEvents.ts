@@ -1,7 +1,17 @@
+import type { MimecastClient } from "../mimecast/client";
 import { ENDPOINTS } from "../mimecast/endpoints";
+import type { ThreatEventPageOptions } from "../mimecast/threatEvents";
 import { paginateThreatEvents, withThreatEventDetails } from "../mimecast/threatEvents";
 import { jsonWindowFeed, recordSchema, strings } from "./define";
-import { DAY_MS } from "./time";
+import { DAY_MS, formatMimecastTime } from "./time";
+
+/** A window as the list's query parameters: ISO-8601 with a zone (`…+0000`, Mimecast's usual form). */
+export function threatEventsRange(window: { from: number; to: number }): Record<string, string> {
+  return {
+    timestampRangeStartsAt: formatMimecastTime(window.from),
+    timestampRangeEndsAt: formatMimecastTime(window.to),
+  };
+}
 
 /**
  * Threat (detection) events (`GET /threats/v1/events`), each completed from
@@ -16,7 +26,8 @@ export const threatEventsFeed = {
     permission: "Security Events and Data Retrieval → Threat and security statistics → Read",
     defaultTable: "MimecastThreatEvents_CL",
     endpoint: ENDPOINTS.threatEvents,
-    filter: (window) => ({ from: window.from, to: window.to }),
+    // What `pages` sends as query parameters (src/mimecast/threatEvents.ts); doctor and tests read it.
+    filter: threatEventsRange,
     maxWindowMs: DAY_MS,
     retentionDays: 90,
     timeField: "timestamp",
@@ -32,6 +43,7 @@ export const threatEventsFeed = {
     ],
     recordSchema: recordSchema("timestamp", { id: { type: "string" } }),
   }),
-  pages: paginateThreatEvents,
+  pages: (client: MimecastClient, window: { from: number; to: number }, options: ThreatEventPageOptions) =>
+    paginateThreatEvents(client, threatEventsRange(window), options),
   enrich: withThreatEventDetails,
 };

@@ -30,10 +30,13 @@ export interface ThreatEventPageOptions {
 
 const DEFAULT_MAX_PAGES = 100_000;
 
-/** Pages through the threat events of `[from, to)`; a token seen twice is an error, never a loop. */
+/**
+ * Pages through the threat events of one range (`timestampRangeStartsAt` / `timestampRangeEndsAt`, as the
+ * feed formats them); a token seen twice is an error, never a loop.
+ */
 export async function* paginateThreatEvents(
   client: MimecastClient,
-  window: { from: number; to: number },
+  range: Readonly<Record<string, string>>,
   options: ThreatEventPageOptions = {},
 ): AsyncGenerator<JsonPage> {
   const pageSize = Math.min(options.pageSize ?? THREAT_EVENTS_MAX_PAGE_SIZE, THREAT_EVENTS_MAX_PAGE_SIZE);
@@ -43,8 +46,7 @@ export async function* paginateThreatEvents(
   let replays = 0;
   for (let pageNumber = 1; pageNumber <= maxPages; pageNumber += 1) {
     const body = await client.getJson(THREAT_EVENTS_PATH, THREAT_EVENTS_FAMILY, {
-      timestampRangeStartsAt: new Date(window.from).toISOString(),
-      timestampRangeEndsAt: new Date(window.to).toISOString(),
+      ...range,
       pageSize: String(pageSize),
       ...(token ? { pageToken: token } : {}),
     });

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { archiveViewLogsFeed } from "../../src/feeds/archiveViewLogs";
 import { rejectionsFeed } from "../../src/feeds/rejections";
 import { remediationIncidentsFeed } from "../../src/feeds/remediationIncidents";
-import { threatEventsFeed } from "../../src/feeds/threatEvents";
+import { threatEventsFeed, threatEventsRange } from "../../src/feeds/threatEvents";
 import type { JsonWindowFeedSpec } from "../../src/feeds/types";
 import { ingestJsonWindow } from "../../src/ingest/jsonWindow";
 import { DEAD_LETTER_STREAM } from "../../src/ingest/streams";
@@ -185,14 +185,17 @@ describe("threat events", () => {
       assert.equal((await get("pageSize=5")).status, 401, "bearer required");
       const client = h.client();
       await client.authenticate();
-      const old = paginateThreatEvents(client, { from: NOW - 91 * DAY, to: NOW - 90 * DAY });
+      const old = paginateThreatEvents(
+        client,
+        threatEventsRange({ from: NOW - 91 * DAY, to: NOW - 90 * DAY }),
+      );
       await assert.rejects(old.next(), /400|90 days/);
-      const pages = paginateThreatEvents(client, WINDOW, { pageSize: 5 });
+      const pages = paginateThreatEvents(client, threatEventsRange(WINDOW), { pageSize: 5 });
       const first = await pages.next();
       assert.ok(!first.done && first.value.nextToken, "a next page");
       const foreign = paginateThreatEvents(
         client,
-        { from: WINDOW.from + HOUR, to: WINDOW.to },
+        threatEventsRange({ from: WINDOW.from + HOUR, to: WINDOW.to }),
         {
           pageToken: first.value.nextToken,
         },
