@@ -36,8 +36,12 @@ export interface SiemResume {
   visited?: string[];
 }
 
-/** How often one file may break at the same line, the same way, before its rest is dead-lettered. */
-export const MAX_SAME_BREAKS = 3;
+/**
+ * How often one file may break at the same line, the same way, before its rest is dead-lettered. High
+ * enough that a transient fault (a download cut short now and then) is never taken for a broken file:
+ * the fault suite truncates one download in ten, and three in a row at one line did happen.
+ */
+export const MAX_SAME_BREAKS = 8;
 /** Cursor hashes kept in the resume point (a cycle longer than this is caught by the page limit). */
 const MAX_VISITED = 32;
 /** Breaks that say the file's bytes are bad (not the network): the same again on every retry. */
