@@ -124,6 +124,8 @@ export async function driveOrchestration(
       const wait = Math.max(0, fireAt.getTime() - clock.now());
       return new LocalTask("timer", clock.sleep(wait, options.signal));
     },
+    // No external events here: a stop is read from the control entity between batches.
+    waitForExternalEvent: () => new LocalTask("timer", undefined),
     continueAsNew: (input: unknown): void => {
       continued = { input };
     },

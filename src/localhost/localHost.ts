@@ -4,7 +4,10 @@ import type { AddressInfo } from "node:net";
 import type { DurableOrchestrationStatus, EntityId, OrchestrationContext } from "durable-functions";
 import { ingestUnitActivity, readCycleSettingsActivity, writeHealthActivity } from "../activities/ingestion";
 import { applyCheckpointOperation } from "../entities/checkpoint";
+import { applyControlOperation } from "../entities/control";
+import type { ControlState } from "../entities/control";
 import { applyDigestOperation } from "../entities/digest";
+import { CHECKPOINT_CHANNEL } from "../activities/checkpointChannel";
 import type { ControlClient, ControlDeps, ControlResponse } from "../http/control";
 import {
   ingestionStatus,
@@ -78,7 +81,11 @@ export class LocalHost implements ControlClient {
           unit: given.unit,
           startedAt: this.runtime.clock.now(),
         });
-        const result = (await ingestUnitActivity({ ...given, budgetMs }, context)) as UnitResult;
+        // The activity checkpoints its segments and stores its digest through this host's entities.
+        const channel = {
+          extraInputs: { get: (name: string) => (name === CHECKPOINT_CHANNEL ? this : undefined) },
+        };
+        const result = (await ingestUnitActivity({ ...given, budgetMs }, channel as never)) as UnitResult;
         options.onUnit?.(given.unit, result);
         return result;
       },
@@ -300,6 +307,12 @@ export class LocalHost implements ControlClient {
       const { state, reply, destruct } = applyDigestOperation(stored, operation, input);
       if (destruct) this.store.deleteEntity(id);
       else if (state !== undefined && state !== stored) this.store.setEntity(id, state);
+      return reply;
+    }
+    if (name.toLowerCase() === FUNCTIONS.control.toLowerCase()) {
+      const stored = this.store.entity(id) as ControlState | undefined;
+      const { state, reply } = applyControlOperation(stored, operation, input);
+      if (state !== undefined && state !== stored) this.store.setEntity(id, state);
       return reply;
     }
     if (name.toLowerCase() !== FUNCTIONS.checkpoint.toLowerCase())

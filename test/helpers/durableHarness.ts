@@ -118,6 +118,7 @@ export const ActionType = {
   CallActivityWithRetry: 1,
   ContinueAsNew: 4,
   CreateTimer: 5,
+  WaitForExternalEvent: 6,
   CallEntity: 7,
   SignalEntity: 9,
   WhenAny: 11,
