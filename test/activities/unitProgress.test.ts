@@ -98,7 +98,7 @@ describe("ingest activity: per-segment progress through the checkpoint channel",
     const result = await ingestWithProgress(runtime, unit, 60_000, channel);
     assert.deepEqual(sent, [0, 1, 2, 3, 3, 4, 5], "segment 3 twice (in flight at the kill), nothing else");
     assert.equal(result.counts.ingested, SEGMENTS * ROWS, "the rerun counts on from the recorded progress");
-    await channel.signalEntity({ name: "mimecastCheckpoint", key: "dlp" } as EntityId, "record", {
+    await channel.signalEntity({ name: "mimecastCheckpoint", key: "dlp" }, "record", {
       unit,
       result,
       at: T0,
