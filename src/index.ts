@@ -10,6 +10,7 @@ import { activityClientInput } from "./activities/checkpointChannel";
 import { checkpointEntity } from "./entities/checkpoint";
 import { controlEntity } from "./entities/control";
 import { digestEntity } from "./entities/digest";
+import { rateLimitEntity } from "./entities/rateLimit";
 import {
   ingestionStatus,
   resetCheckpointRequest,
@@ -41,6 +42,7 @@ df.app.orchestration(FUNCTIONS.backfill, backfillOrchestrator);
 df.app.entity(FUNCTIONS.checkpoint, checkpointEntity);
 df.app.entity(FUNCTIONS.digest, digestEntity);
 df.app.entity(FUNCTIONS.control, controlEntity);
+df.app.entity(FUNCTIONS.rateLimit, rateLimitEntity);
 df.app.activity(FUNCTIONS.readCycleSettings, { handler: readCycleSettingsActivity });
 // The durable client input lets a running unit checkpoint its progress and store its digest.
 df.app.activity(FUNCTIONS.ingestUnit, { handler: ingestUnitActivity, extraInputs: [activityClientInput] });

@@ -7,6 +7,7 @@ import { runUnit } from "../runtime/runUnit";
 import type { Runtime } from "../runtime/runtime";
 import { globalRedactor } from "../shared/logger";
 import type { CheckpointChannel } from "./checkpointChannel";
+import { sharedLimitsFor } from "./sharedLimits";
 
 /**
  * Runs one unit with checkpoints inside it. With a channel to the entities:
@@ -27,6 +28,16 @@ export async function ingestWithProgress(
   let start: WorkUnit = unit;
   let base: IngestCounts = zeroCounts();
   let seq = 0;
+  // Rate-limit pauses are shared by every instance of the application (Flex Consumption scales out).
+  const limits = channel ? sharedLimitsFor(await runtime.client.rateLimiter(), channel) : undefined;
+  const refreshLimits = async (): Promise<void> => {
+    try {
+      await limits?.refresh(runtime.clock.now());
+    } catch (error) {
+      runtime.logger.warn("shared rate limits not read", { error: describe(error) });
+    }
+  };
+  await refreshLimits();
   if (channel) {
     const prior = progressOf(
       await readQuietly<CheckpointState>(runtime, channel, checkpointEntityId(unit.key)),
@@ -53,6 +64,7 @@ export async function ingestWithProgress(
             seq,
             at: runtime.clock.now(),
           };
+          await refreshLimits();
           try {
             await channel.signalEntity(checkpointEntityId(unit.key), "progress", report);
           } catch (error) {

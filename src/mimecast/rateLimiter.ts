@@ -35,6 +35,8 @@ interface FamilyState {
 
 export class RateLimiter {
   private applicationPausedUntil = 0;
+  /** Told of every pause this limiter learns, so other instances can adopt it (sharedRateLimit.ts). */
+  onPause: ((pause: { until: number; family?: string }) => void) | undefined;
   private readonly families = new Map<string, FamilyState>();
 
   constructor(
@@ -113,8 +115,20 @@ export class RateLimiter {
       const waitMs = resetMs ?? retryAfterMs(headers, now) ?? DEFAULT_429_PAUSE_MS;
       this.applicationPausedUntil = Math.max(this.applicationPausedUntil, now + waitMs);
       state.pausedUntil = Math.max(state.pausedUntil, now + waitMs);
+      this.onPause?.({ until: this.applicationPausedUntil });
     } else if (remaining === 0 && resetMs !== undefined) {
       state.pausedUntil = Math.max(state.pausedUntil, now + resetMs);
+      this.onPause?.({ until: state.pausedUntil, family });
+    }
+  }
+
+  /** A pause another instance of the same application learned (never shortens one). */
+  adoptPause(pause: { until: number; family?: string }): void {
+    if (pause.family === undefined) {
+      this.applicationPausedUntil = Math.max(this.applicationPausedUntil, pause.until);
+    } else {
+      const state = this.family(pause.family);
+      state.pausedUntil = Math.max(state.pausedUntil, pause.until);
     }
   }
 

@@ -8,6 +8,7 @@ export const FUNCTIONS = {
   checkpoint: "mimecastCheckpoint",
   digest: "mimecastDigest",
   control: "mimecastControl",
+  rateLimit: "mimecastRateLimit",
 } as const;
 
 /** Key of the control entity (operator stop flag, tracked backfill instances). */

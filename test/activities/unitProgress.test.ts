@@ -3,13 +3,17 @@ import { after, describe, it } from "node:test";
 import type { EntityId } from "durable-functions";
 import type { CheckpointChannel } from "../../src/activities/checkpointChannel";
 import { channelFrom, CHECKPOINT_CHANNEL } from "../../src/activities/checkpointChannel";
+import { sharedLimitsFor } from "../../src/activities/sharedLimits";
 import { ingestWithProgress } from "../../src/activities/unitProgress";
 import { applyCheckpointOperation } from "../../src/entities/checkpoint";
 import { applyDigestOperation } from "../../src/entities/digest";
+import { applyRateLimitOperation } from "../../src/entities/rateLimit";
 import { zeroCounts } from "../../src/ingest/types";
 import type { UnitResult, WorkUnit } from "../../src/planning/types";
 import { UNIT_RUNNERS } from "../../src/runtime/runUnit";
 import type { Runtime } from "../../src/runtime/runtime";
+import { RateLimiter } from "../../src/mimecast/rateLimiter";
+import { FakeClock } from "../../src/shared/clock";
 import { globalRedactor, silentLogger } from "../../src/shared/logger";
 
 /**
@@ -60,7 +64,9 @@ function entities() {
       const current = store.get(id(e));
       const next = id(e).startsWith("mimecastdigest")
         ? applyDigestOperation(current as string | undefined, op ?? "", input).state
-        : applyCheckpointOperation(e.key, current as never, op ?? "", input).state;
+        : id(e).startsWith("mimecastratelimit")
+          ? applyRateLimitOperation(current as never, op ?? "", input)
+          : applyCheckpointOperation(e.key, current as never, op ?? "", input).state;
       if (next === undefined) store.delete(id(e));
       else store.set(id(e), next);
       return Promise.resolve();
@@ -69,10 +75,12 @@ function entities() {
   return { store, channel };
 }
 
+const limiter = new RateLimiter(new FakeClock(T0));
 const runtime = {
   feed: (id: string) => ({ id, source: "test-segments" }),
   clock: { now: () => T0 },
   logger: silentLogger,
+  client: { rateLimiter: () => Promise.resolve(limiter) },
 } as unknown as Runtime;
 
 const unit: WorkUnit = {
@@ -145,6 +153,20 @@ describe("ingest activity: per-segment progress through the checkpoint channel",
     reasonOut = undefined;
     assert.equal(result.kind, "partial");
     assert.ok(result.kind === "partial" && !result.reason.includes(secret));
+  });
+
+  it("a pause one instance learns reaches the shared entity; another instance's limiter adopts it", async () => {
+    const { store, channel } = entities();
+    // This process's limiter is connected once, to the task hub of its first invocation.
+    const mine = new RateLimiter(new FakeClock(T0));
+    const own = { ...runtime, client: { rateLimiter: () => Promise.resolve(mine) } } as unknown as Runtime;
+    await ingestWithProgress(own, unit, 60_000, channel);
+    mine.observe("dlp", 429, { "x-ratelimit-reset": "30000" });
+    await Promise.resolve();
+    assert.deepEqual(store.get("mimecastratelimit@application"), { pauses: { "": T0 + 30_000 } });
+    const other = new RateLimiter(new FakeClock(T0));
+    await sharedLimitsFor(other, channel).refresh(T0);
+    assert.equal(other.pausedUntil("audit"), T0 + 30_000, "the whole application waits");
   });
 
   it("a local engine supplies the channel as the extra input named CHECKPOINT_CHANNEL", () => {
