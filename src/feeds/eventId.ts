@@ -47,7 +47,8 @@ export function fingerprintEventId(feedId: string, record: unknown): string {
  * the raw text: the same event then dedups across the two routes.
  */
 export function siemRecordEventId(kind: SiemBatchKind, record: Readonly<Record<string, unknown>>): string {
-  if (!SIEM_BATCH_ONLY_FIELDS.some((field) => field in record)) return fingerprintEventId(`siem-${kind}`, record);
+  if (!SIEM_BATCH_ONLY_FIELDS.some((field) => field in record))
+    return fingerprintEventId(`siem-${kind}`, record);
   const copy: Record<string, unknown> = { ...record };
   for (const field of SIEM_BATCH_ONLY_FIELDS) delete copy[field];
   return fingerprintEventId(`siem-${kind}`, copy);

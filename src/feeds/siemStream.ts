@@ -25,8 +25,9 @@ export const BATCH_ONLY_FIELDS = SIEM_BATCH_ONLY_FIELDS;
  * same event from the stream get one EventId — which is what makes a hand-over between the two checkable,
  * and parser-side dedup work across them.
  */
-export function siemEventId(feedId: "siem-cg" | "siem-ci"): (record: Readonly<Record<string, unknown>>) => string {
+export function siemEventId(
+  feedId: "siem-cg" | "siem-ci",
+): (record: Readonly<Record<string, unknown>>) => string {
   const kind = feedId === "siem-cg" ? "cg" : "ci";
   return (record) => siemRecordEventId(kind, record);
 }
-
