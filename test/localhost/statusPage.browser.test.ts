@@ -63,7 +63,13 @@ describe("the local host's status page (headless Chromium)", () => {
       const status = (await (
         await fetch(`${url}/api/ingestion/status`, { headers: { "x-functions-key": e.host.token } })
       ).json()) as {
-        cursors: { cursor: string; status: string; eventsTotal: number; deadLettered: number }[];
+        cursors: {
+          cursor: string;
+          status: string;
+          eventsTotal: number;
+          deadLettered: number;
+          owner?: string;
+        }[];
       };
       const page = await context.newPage();
       page.setDefaultTimeout(30_000);
@@ -76,7 +82,8 @@ describe("the local host's status page (headless Chromium)", () => {
       for (const c of status.cursors) {
         const row = rows.find((r) => r[1] === c.cursor);
         assert.ok(row, `row for ${c.cursor}`);
-        assert.equal(row[2], SUPERVISOR_INSTANCE_ID, "owner");
+        // A SIEM type's owner is its path (batch or stream); every other cursor's is the supervisor.
+        assert.equal(row[2], c.owner ?? SUPERVISOR_INSTANCE_ID, "owner");
         assert.equal(row[3], c.status);
         assert.equal(row[5], String(c.eventsTotal));
         assert.equal(row[7], String(c.deadLettered));
