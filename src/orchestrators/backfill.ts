@@ -1,7 +1,7 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { planCycle } from "../planning/planner";
 import type { CheckpointState, CursorDescriptor, CycleSettings } from "../planning/types";
-import { dispatchUnits } from "./dispatch";
+import { STAMP_STRIDE, dispatchUnits } from "./dispatch";
 import { FUNCTIONS } from "./names";
 import { MAX_IN_CYCLE_RATE_LIMIT_WAIT_MS, UNIT_BUDGET_MS } from "./supervisor";
 import { readCheckpoints } from "./tasks";
@@ -97,6 +97,7 @@ export const backfillOrchestrator: OrchestrationHandler = function* (
     maxRateLimitWaitMs: MAX_IN_CYCLE_RATE_LIMIT_WAIT_MS,
     budgetMs: UNIT_BUDGET_MS,
     epochs,
+    stampBase: round * STAMP_STRIDE,
   });
   const afterStates = yield* readCheckpoints(context, keys);
   // A feed that failed for good is not planned again: its windows are the work left.

@@ -16,7 +16,16 @@ export interface IngestUnitInput {
   budgetMs: number;
 }
 
+/** Run-stamp numbers each generation may use: generations (cycles, rounds) never share one. */
+export const STAMP_STRIDE = 1_000_000;
+
 export interface DispatchLimits {
+  /**
+   * The first run-stamp number of this generation (its cycle or round × STAMP_STRIDE): orchestration
+   * time need not advance between generations (a simulated clock, or a restart at the same instant), so
+   * the time alone would let a later generation's results pass for duplicates of an earlier one's.
+   */
+  stampBase?: number;
   maxParallel: number;
   maxPerFeed: number;
   maxContinuationsPerCycle: number;
@@ -130,7 +139,11 @@ export function* dispatchUnits(
       // Stamped so the checkpoint can order this run's progress (sent by the activity) against
       // results (sent from here), and ignore it if the cursor was reset after planning.
       const epoch = limits.epochs?.[unit.key];
-      return { ...unit, run: { at, n: dispatched++ }, ...(epoch !== undefined ? { epoch } : {}) };
+      return {
+        ...unit,
+        run: { at, n: (limits.stampBase ?? 0) + dispatched++ },
+        ...(epoch !== undefined ? { epoch } : {}),
+      };
     });
     if (batch.length === 0) break;
     batches += 1;

@@ -6,7 +6,7 @@ import { nextTick } from "../planning/schedule";
 import { initialCheckpoint } from "../planning/checkpoint";
 import type { CheckpointState, CursorDescriptor, CycleSettings } from "../planning/types";
 import type { CursorTally, DispatchSummary } from "./dispatch";
-import { dispatchUnits } from "./dispatch";
+import { STAMP_STRIDE, dispatchUnits } from "./dispatch";
 import { FUNCTIONS, STOP_EVENT } from "./names";
 import { readCheckpoints, stopRequested } from "./tasks";
 
@@ -109,6 +109,7 @@ export const supervisorOrchestrator: OrchestrationHandler = function* (
     budgetMs: UNIT_BUDGET_MS,
     epochs: epochsOf(byKey),
     stopSince: since,
+    stampBase: cycle * STAMP_STRIDE,
   });
 
   const finishedAt = context.df.currentUtcDateTime.getTime();
