@@ -58,8 +58,9 @@ export interface TimeRange {
 /**
  * Which dispatch of a unit a message comes from. A unit's result (sent by the orchestrator) and its
  * progress (sent by the activity) travel from different senders, which Durable does not order; the
- * stamp does: dispatch time (orchestration time, deterministic), then the dispatch's index in its
- * generation. Progress messages add their segment number.
+ * stamp does: dispatch time (orchestration time, deterministic), then the dispatch's index, offset by
+ * its generation (cycle or round × STAMP_STRIDE) so that generations never share one. Progress
+ * messages add their segment number.
  */
 export interface RunStamp {
   at: number;
