@@ -6,8 +6,11 @@
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { ingestUnitActivity, readCycleSettingsActivity, writeHealthActivity } from "./activities/ingestion";
+import { activityClientInput } from "./activities/checkpointChannel";
 import { checkpointEntity } from "./entities/checkpoint";
+import { controlEntity } from "./entities/control";
 import { digestEntity } from "./entities/digest";
+import { rateLimitEntity } from "./entities/rateLimit";
 import {
   ingestionStatus,
   resetCheckpointRequest,
@@ -38,8 +41,11 @@ df.app.orchestration(FUNCTIONS.supervisor, supervisorOrchestrator);
 df.app.orchestration(FUNCTIONS.backfill, backfillOrchestrator);
 df.app.entity(FUNCTIONS.checkpoint, checkpointEntity);
 df.app.entity(FUNCTIONS.digest, digestEntity);
+df.app.entity(FUNCTIONS.control, controlEntity);
+df.app.entity(FUNCTIONS.rateLimit, rateLimitEntity);
 df.app.activity(FUNCTIONS.readCycleSettings, { handler: readCycleSettingsActivity });
-df.app.activity(FUNCTIONS.ingestUnit, { handler: ingestUnitActivity });
+// The durable client input lets a running unit checkpoint its progress and store its digest.
+df.app.activity(FUNCTIONS.ingestUnit, { handler: ingestUnitActivity, extraInputs: [activityClientInput] });
 df.app.activity(FUNCTIONS.writeHealth, { handler: writeHealthActivity });
 
 const control = (

@@ -4,7 +4,8 @@ import type { WriteHealthInput } from "../orchestrators/supervisor";
 import type { UnitResult } from "../planning/types";
 import { cycleSettingsFrom } from "../runtime/cycleSettings";
 import { writeHealthRows } from "../runtime/health";
-import { runUnit } from "../runtime/runUnit";
+import { channelFrom } from "./checkpointChannel";
+import { ingestWithProgress } from "./unitProgress";
 import type { CycleSettings } from "../planning/types";
 import { appRuntime } from "./appRuntime";
 
@@ -17,9 +18,10 @@ import { appRuntime } from "./appRuntime";
 export const readCycleSettingsActivity: ActivityHandler = (): CycleSettings =>
   cycleSettingsFrom(appRuntime().config);
 
-export const ingestUnitActivity: ActivityHandler = async (input: unknown): Promise<UnitResult> => {
+/** Registered with the durable client input (`activityClientInput`): progress goes to the entities. */
+export const ingestUnitActivity: ActivityHandler = async (input: unknown, context): Promise<UnitResult> => {
   const { unit, budgetMs } = input as IngestUnitInput;
-  return runUnit(appRuntime(), unit, budgetMs);
+  return ingestWithProgress(appRuntime(), unit, budgetMs, channelFrom(context));
 };
 
 export const writeHealthActivity: ActivityHandler = async (input: unknown) => {

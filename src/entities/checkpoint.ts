@@ -1,16 +1,19 @@
 import type { EntityContext, EntityHandler } from "durable-functions";
-import { initialCheckpoint, recordResult, resetCheckpoint } from "../planning/checkpoint";
-import type { CheckpointState, UnitResult, WorkUnit } from "../planning/types";
+import { initialCheckpoint, recordProgress, recordResult, resetCheckpoint } from "../planning/checkpoint";
+import type { CheckpointState, ProgressReport, UnitResult, WorkUnit } from "../planning/types";
 
 /**
  * One entity per cursor (key = cursor key) holds its checkpoint. Operations are the pure reducers of
  * `planning/checkpoint`; the entity adds nothing but storage. Bad input is answered with an error value
  * and leaves the state alone (Durable entities do not roll back a state set before a throw, and the
- * SDK loses thrown messages).
+ * SDK loses thrown messages). `delete` removes a finished backfill's cursor; it does not reply, because
+ * the SDK's `return` would bring the entity back into existence.
  */
 export type CheckpointOperation =
   | { name: "get" }
   | { name: "record"; input: { unit: WorkUnit; result: UnitResult; at: number } }
+  | { name: "progress"; input: ProgressReport }
+  | { name: "delete" }
   | { name: "reset"; input: { at: number; by: string; reason: string; watermark?: number } };
 
 export type CheckpointReply = CheckpointState | { error: string };
@@ -20,9 +23,18 @@ export function applyCheckpointOperation(
   state: CheckpointState | undefined,
   operation: string,
   input: unknown,
-): { state: CheckpointState | undefined; reply: CheckpointReply } {
+): { state: CheckpointState | undefined; reply: CheckpointReply; destruct?: true } {
   const current = state ?? initialCheckpoint(key);
   switch (operation) {
+    case "delete":
+      return { state: undefined, reply: { error: "deleted" }, destruct: true };
+    case "progress": {
+      if (!isProgressInput(input)) {
+        return { state, reply: { error: "progress needs {unit, resume, counts, seq, at}" } };
+      }
+      const next = recordProgress(current, input);
+      return { state: next, reply: next };
+    }
     case "get":
       return { state, reply: current };
     case "record": {
@@ -44,12 +56,16 @@ export function applyCheckpointOperation(
 
 export const checkpointEntity: EntityHandler<CheckpointState> = (context: EntityContext<CheckpointState>) => {
   const stored = context.df.getState();
-  const { state, reply } = applyCheckpointOperation(
+  const { state, reply, destruct } = applyCheckpointOperation(
     context.df.entityKey,
     stored,
     context.df.operationName ?? "",
     context.df.getInput(),
   );
+  if (destruct) {
+    context.df.destructOnExit();
+    return;
+  }
   if (state !== undefined && state !== stored) context.df.setState(state);
   context.df.return(reply);
 };
@@ -65,6 +81,17 @@ function isRecordInput(input: unknown): input is { unit: WorkUnit; result: UnitR
     typeof input["unit"]["kind"] === "string" &&
     isObject(input["result"]) &&
     isObject(input["result"]["counts"]) &&
+    typeof input["at"] === "number"
+  );
+}
+
+function isProgressInput(input: unknown): input is ProgressReport {
+  return (
+    isObject(input) &&
+    isObject(input["unit"]) &&
+    typeof input["unit"]["kind"] === "string" &&
+    isObject(input["counts"]) &&
+    typeof input["seq"] === "number" &&
     typeof input["at"] === "number"
   );
 }

@@ -4,15 +4,21 @@ import { mergeDigests } from "../ingest/digest";
 /**
  * One entity per recent window (key `<cursor>@<from>`): the digest of what the window's first pass sent,
  * kept until its late-event sweep has run. Small (≤ 3,500 hashes) and deleted after the sweep.
+ *
+ * The SDK's `context.df.return(...)` marks the entity as existing again (durable-functions
+ * lib/src/entities/Entity.js), so an operation that deletes — or reads a digest that is not there —
+ * must not reply: replying would keep a destructed entity alive, or create an empty one on a `get`.
+ * Callers read digests with `readEntityState` (activities) and treat "absent" as the empty digest.
  */
+/** `reply` undefined = do not reply (see above). */
 export function applyDigestOperation(
   state: string | undefined,
   operation: string,
   input: unknown,
-): { state: string | undefined; reply: string | { error: string }; destruct: boolean } {
+): { state: string | undefined; reply: string | { error: string } | undefined; destruct: boolean } {
   switch (operation) {
     case "get":
-      return { state, reply: state ?? "", destruct: false };
+      return { state, reply: state, destruct: false };
     case "add": {
       if (typeof input !== "string")
         return { state, reply: { error: "add needs a digest string" }, destruct: false };
@@ -20,9 +26,14 @@ export function applyDigestOperation(
       return { state: next, reply: next, destruct: false };
     }
     case "delete":
-      return { state: undefined, reply: "", destruct: true };
+      return { state: undefined, reply: undefined, destruct: true };
     default:
-      return { state, reply: { error: `unknown operation "${operation}"` }, destruct: false };
+      // An error reply would bring a missing digest into existence: only an existing one answers.
+      return {
+        state,
+        reply: state === undefined ? undefined : { error: `unknown operation "${operation}"` },
+        destruct: false,
+      };
   }
 }
 
@@ -33,7 +44,10 @@ export const digestEntity: EntityHandler<string> = (context: EntityContext<strin
     context.df.operationName ?? "",
     context.df.getInput(),
   );
-  if (destruct) context.df.destructOnExit();
-  else if (state !== undefined && state !== stored) context.df.setState(state);
-  context.df.return(reply);
+  if (destruct) {
+    context.df.destructOnExit();
+    return;
+  }
+  if (state !== undefined && state !== stored) context.df.setState(state);
+  if (reply !== undefined) context.df.return(reply);
 };

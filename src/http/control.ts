@@ -5,7 +5,12 @@ import type { DurableOrchestrationStatus } from "durable-functions";
 import * as df from "durable-functions";
 import type { Config } from "../config";
 import { BACKFILL_INSTANCE_PREFIX, FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../orchestrators/names";
+import type { ControlState, TrackedBackfill } from "../entities/control";
+import { MAX_TRACKED_BACKFILLS } from "../entities/control";
+import { backfillCursorKey } from "../orchestrators/backfill";
 import type { BackfillInput } from "../orchestrators/backfill";
+import { CONTROL_ENTITY_KEY, STOP_EVENT } from "../orchestrators/names";
+import { OPERATOR_STOP_PREFIX } from "../orchestrators/supervisor";
 import type { SupervisorInput } from "../orchestrators/supervisor";
 import type { CheckpointState, CycleSettings } from "../planning/types";
 import { initialCheckpoint } from "../planning/checkpoint";
@@ -13,6 +18,7 @@ import { cycleSettingsFrom } from "../runtime/cycleSettings";
 import { cursorView, summaryLines } from "../runtime/statusSummary";
 import type { Logger } from "../shared/logger";
 import { isOwnerCursor, ownerOf } from "../ingest/siemOwner";
+import { globalRedactor } from "../shared/logger";
 
 /**
  * The control surface (start, status, terminate, backfill, checkpoint reset) as plain functions over a
@@ -20,18 +26,21 @@ import { isOwnerCursor, ownerOf } from "../ingest/siemOwner";
  * validated once here with ajv; a bad field gets a 400 that names it.
  */
 
-/** The part of DurableClient the control surface uses (the local host implements it in-process). */
+/**
+ * The part of DurableClient the control surface uses (the local host implements it in-process). It
+ * never hands out management links: those carry the extension's system key, which a function-key
+ * holder must not get.
+ */
 export interface ControlClient {
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
   getStatus(instanceId: string): Promise<DurableOrchestrationStatus>;
-  getStatusBy(filter: {
-    runtimeStatus?: df.OrchestrationRuntimeStatus[];
-  }): Promise<DurableOrchestrationStatus[]>;
   terminate(instanceId: string, reason: string): Promise<void>;
   readEntityState<T>(entityId: df.EntityId): Promise<{ entityExists: boolean; entityState?: T }>;
   signalEntity(entityId: df.EntityId, operationName?: string, operationContent?: unknown): Promise<void>;
-  /** Management links of an instance (status, terminate…), as Durable's check-status response has. */
-  managementLinks(instanceId: string): Record<string, string>;
+  /** Wakes a sleeping supervisor for a graceful stop; without it a stop is a hard terminate. */
+  raiseEvent?(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
+  /** Deletes a finished instance's history (backfill retention); without it nothing is purged. */
+  purgeInstanceHistory?(instanceId: string): Promise<unknown>;
 }
 
 export interface ControlDeps {
@@ -48,16 +57,24 @@ export interface ControlResponse {
   body: Record<string, unknown>;
 }
 
-/** A terminate reason with this prefix is an operator's stop: the watchdog leaves it stopped. */
-export const OPERATOR_STOP_PREFIX = "operator stop: ";
+/** A terminate reason (or a stopped supervisor's output) with this prefix is an operator's stop. */
+export { OPERATOR_STOP_PREFIX };
 
 const RUNNING: readonly string[] = ["Running", "Pending", "ContinuedAsNew", "Suspended"];
+const FINISHED: readonly string[] = ["Completed", "Failed", "Terminated", "Canceled"];
+
+/** Finished backfills are kept this long (status shows them), then purged with their cursors. */
+export const BACKFILL_RETENTION_MS = 7 * 86_400_000;
+
+const controlEntityId = (): df.EntityId => new df.EntityId(FUNCTIONS.control, CONTROL_ENTITY_KEY);
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 addFormats(ajv);
 
 interface TerminateBody {
   reason: string;
+  /** Terminate at once (Durable discards in-flight results; their progress checkpoints remain). */
+  force?: boolean;
 }
 interface BackfillBody {
   feeds: string[];
@@ -73,7 +90,10 @@ interface ResetBody {
 
 const validateTerminate = ajv.compile<TerminateBody>({
   type: "object",
-  properties: { reason: { type: "string", minLength: 3, maxLength: 500 } },
+  properties: {
+    reason: { type: "string", minLength: 3, maxLength: 500 },
+    force: { type: "boolean", nullable: true },
+  },
   required: ["reason"],
   additionalProperties: false,
 } satisfies JSONSchemaType<TerminateBody>);
@@ -146,24 +166,53 @@ export async function startIngestion(deps: ControlDeps): Promise<ControlResponse
         message: "the supervisor is already running",
         instanceId: SUPERVISOR_INSTANCE_ID,
         runtimeStatus: status?.runtimeStatus,
-        links: deps.client.managementLinks(SUPERVISOR_INSTANCE_ID),
       },
     };
   }
-  const input: SupervisorInput = { cycle: nextCycle(status) };
-  await deps.client.startNew(FUNCTIONS.supervisor, { instanceId: SUPERVISOR_INSTANCE_ID, input });
-  deps.logger.info("supervisor started", { by: deps.caller ?? "unknown" });
-  return {
-    status: 202,
-    body: {
-      started: true,
-      instanceId: SUPERVISOR_INSTANCE_ID,
-      links: deps.client.managementLinks(SUPERVISOR_INSTANCE_ID),
-    },
-  };
+  const outcome = await startSupervisor(deps, status);
+  if (outcome === "raced") {
+    return {
+      status: 409,
+      body: {
+        started: false,
+        error:
+          "the supervisor is being started or stopped by someone else right now; ask for status and retry",
+        instanceId: SUPERVISOR_INSTANCE_ID,
+      },
+    };
+  }
+  deps.logger.info("supervisor started", {
+    by: deps.caller ?? "unknown",
+    concurrently: outcome === "running",
+  });
+  return { status: 202, body: { started: true, instanceId: SUPERVISOR_INSTANCE_ID } };
 }
 
-/** POST /api/ingestion/terminate — reason required; remembered as an operator's stop. */
+/**
+ * Starts the supervisor. A start racing another (the watchdog, a second operator) fails inside
+ * Durable while the instance changes state: that is "running" when the other start won, "raced" when
+ * the instance is still between states — never an error for the caller.
+ */
+async function startSupervisor(
+  deps: ControlDeps,
+  previous: DurableOrchestrationStatus | undefined,
+): Promise<"started" | "running" | "raced"> {
+  const input: SupervisorInput = { cycle: nextCycle(previous), since: deps.now() };
+  try {
+    await deps.client.startNew(FUNCTIONS.supervisor, { instanceId: SUPERVISOR_INSTANCE_ID, input });
+    return "started";
+  } catch (error) {
+    deps.logger.warn("supervisor start raced", { error: errorText(error) });
+    const after = await statusOrUndefined(deps.client, SUPERVISOR_INSTANCE_ID).catch(() => undefined);
+    return isRunning(after) ? "running" : "raced";
+  }
+}
+
+/**
+ * POST /api/ingestion/terminate — reason required; remembered as an operator's stop. Graceful: the
+ * stop flag is set and the supervisor woken; it starts no new unit, records the units in flight and
+ * ends. `force: true` terminates at once (in-flight units keep their per-segment progress).
+ */
 export async function terminateIngestion(deps: ControlDeps, body: unknown): Promise<ControlResponse> {
   if (!validateTerminate(body)) return badRequest(describeAjvErrors(validateTerminate.errors));
   const status = await statusOrUndefined(deps.client, SUPERVISOR_INSTANCE_ID);
@@ -173,20 +222,49 @@ export async function terminateIngestion(deps: ControlDeps, body: unknown): Prom
       body: { error: "the supervisor is not running", runtimeStatus: status?.runtimeStatus ?? "NotFound" },
     };
   }
-  const reason = `${OPERATOR_STOP_PREFIX}${body.reason} (by ${deps.caller ?? "unknown"})`;
-  await deps.client.terminate(SUPERVISOR_INSTANCE_ID, reason);
-  deps.logger.warn("supervisor terminated by operator", { reason });
-  return { status: 202, body: { terminated: true, instanceId: SUPERVISOR_INSTANCE_ID, reason } };
+  const by = deps.caller ?? "unknown";
+  const stop = { at: deps.now(), by, reason: body.reason };
+  await deps.client.signalEntity(controlEntityId(), "stop", stop);
+  const reason = `${OPERATOR_STOP_PREFIX}${body.reason} (by ${by})`;
+  const raise = deps.client.raiseEvent?.bind(deps.client);
+  if (body.force === true || !raise) {
+    await deps.client.terminate(SUPERVISOR_INSTANCE_ID, reason);
+    deps.logger.warn("supervisor terminated by operator", { reason });
+    return {
+      status: 202,
+      body: { terminated: true, graceful: false, instanceId: SUPERVISOR_INSTANCE_ID, reason },
+    };
+  }
+  try {
+    await raise(SUPERVISOR_INSTANCE_ID, STOP_EVENT, stop);
+  } catch (error) {
+    // The flag alone stops it at its next batch or wake-up.
+    deps.logger.warn("stop event not delivered", { error: errorText(error) });
+  }
+  deps.logger.warn("supervisor stopping on operator request", { reason });
+  return {
+    status: 202,
+    body: {
+      stopping: true,
+      graceful: true,
+      instanceId: SUPERVISOR_INSTANCE_ID,
+      reason,
+      message: "no new unit starts; units in flight are recorded, then the supervisor ends",
+    },
+  };
 }
 
 /** POST /api/ingestion/backfill — a separate instance per request. */
 export async function startBackfill(deps: ControlDeps, body: unknown): Promise<ControlResponse> {
   if (!validateBackfill(body)) return badRequest(describeAjvErrors(validateBackfill.errors));
   const settings = cycleSettingsFrom(deps.config);
-  const from = Date.parse(body.from);
-  const to = Date.parse(body.to);
+  const from = parseTime(body.from);
+  const to = parseTime(body.to);
   const now = deps.now();
   const problems: string[] = [];
+  if (from === undefined) problems.push(`from: "${body.from}" is not a time that exists`);
+  if (to === undefined) problems.push(`to: "${body.to}" is not a time that exists`);
+  if (from === undefined || to === undefined) return badRequest(problems);
   if (to <= from) problems.push("to: must be after from");
   if (to > now) problems.push("to: must not be in the future (live ingestion covers recent data)");
   for (const feedId of body.feeds) {
@@ -204,12 +282,49 @@ export async function startBackfill(deps: ControlDeps, body: unknown): Promise<C
     );
   }
   if (problems.length > 0) return badRequest(problems);
+  const tracked = await trackedBackfills(deps.client);
+  const running = await withStatus(deps.client, tracked);
+  const overlapping = running.find(
+    ({ backfill, status }) =>
+      isRunning(status) &&
+      backfill.from < to &&
+      from < backfill.to &&
+      backfill.feeds.some((f) => body.feeds.includes(f)),
+  );
+  if (overlapping) {
+    return {
+      status: 409,
+      body: {
+        error: `feeds, from, to: overlap backfill ${overlapping.backfill.instanceId}, which is still running (${overlapping.backfill.feeds.join(", ")} ${iso(overlapping.backfill.from)}..${iso(overlapping.backfill.to)})`,
+        instanceId: overlapping.backfill.instanceId,
+      },
+    };
+  }
+  if (tracked.length >= MAX_TRACKED_BACKFILLS) {
+    return {
+      status: 409,
+      body: {
+        error: `${tracked.length} backfills are kept; finished ones are purged after ${BACKFILL_RETENTION_MS / 86_400_000} days`,
+      },
+    };
+  }
   const requestId = `${formatStamp(now)}-${hash(`${body.feeds.join(",")}|${from}|${to}`)}`;
   const instanceId = `${BACKFILL_INSTANCE_PREFIX}${requestId}`;
   const input: BackfillInput = { requestId, feeds: body.feeds, from, to };
-  await deps.client.startNew(FUNCTIONS.backfill, { instanceId, input });
+  try {
+    await deps.client.startNew(FUNCTIONS.backfill, { instanceId, input });
+  } catch (error) {
+    // The same request twice in one second maps to the same instance, which already exists.
+    deps.logger.warn("backfill start refused", { instanceId, error: errorText(error) });
+    return {
+      status: 409,
+      body: { error: `backfill ${instanceId} exists already (an identical request)`, instanceId },
+    };
+  }
+  const entry: TrackedBackfill = { instanceId, at: now, feeds: body.feeds, from, to };
+  await deps.client.signalEntity(controlEntityId(), "trackBackfill", entry);
   deps.logger.info("backfill started", { instanceId, feeds: body.feeds, from: body.from, to: body.to });
-  return { status: 202, body: { started: true, instanceId, links: deps.client.managementLinks(instanceId) } };
+  return { status: 202, body: { started: true, instanceId } };
 }
 
 /** POST /api/ingestion/reset — audited reset of one cursor's checkpoint (reason required). */
@@ -221,11 +336,20 @@ export async function resetCheckpointRequest(deps: ControlDeps, body: unknown): 
       `cursor: "${body.cursor}" is not a cursor of an enabled feed (known: ${settings.cursors.map((c) => c.key).join(", ")})`,
     ]);
   }
+  const now = deps.now();
+  const watermark = body.watermark === undefined ? undefined : parseTime(body.watermark);
+  if (body.watermark !== undefined && watermark === undefined) {
+    return badRequest([`watermark: "${body.watermark}" is not a time that exists`]);
+  }
+  if (watermark !== undefined && watermark > now) {
+    // A future watermark would freeze the cursor silently until then.
+    return badRequest(["watermark: must not be in the future"]);
+  }
   const input = {
-    at: deps.now(),
+    at: now,
     by: deps.caller ?? "unknown",
     reason: body.reason,
-    ...(body.watermark !== undefined ? { watermark: Date.parse(body.watermark) } : {}),
+    ...(watermark !== undefined ? { watermark } : {}),
   };
   await deps.client.signalEntity(new df.EntityId(FUNCTIONS.checkpoint, body.cursor), "reset", input);
   deps.logger.warn("checkpoint reset requested", { cursor: body.cursor, by: input.by, reason: body.reason });
@@ -254,9 +378,8 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
       }
     }
   }
-  const backfills = (await deps.client.getStatusBy({})).filter((s) =>
-    s.instanceId.startsWith(BACKFILL_INSTANCE_PREFIX),
-  );
+  // Only the tracked backfills, by id: never a scan of the task hub.
+  const backfills = await withStatus(deps.client, await trackedBackfills(deps.client));
   const body = {
     instanceId: SUPERVISOR_INSTANCE_ID,
     runtimeStatus: status?.runtimeStatus ?? "NotStarted",
@@ -288,7 +411,7 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
         resent: state.totals.resent,
         rateLimitedUntil: iso(state.rateLimitedUntil),
         lastSuccessAt: iso(state.lastSuccessAt),
-        lastError: state.lastError?.message,
+        lastError: state.lastError ? globalRedactor.redact(state.lastError.message) : undefined,
         lastErrorAt: iso(state.lastError?.at),
         consecutiveFailures: state.consecutiveFailures,
         skippedSeconds: state.skippedMs !== undefined ? Math.round(state.skippedMs / 1000) : undefined,
@@ -298,13 +421,13 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
         resets: state.resets.length > 0 ? state.resets : undefined,
       };
     }),
-    backfills: backfills.map((b) => ({
-      instanceId: b.instanceId,
-      runtimeStatus: b.runtimeStatus,
-      progress: b.customStatus,
-      createdTime: b.createdTime,
+    backfills: backfills.map(({ backfill, status: b }) => ({
+      instanceId: backfill.instanceId,
+      runtimeStatus: b?.runtimeStatus ?? "NotFound",
+      progress: b?.customStatus,
+      createdTime: b?.createdTime,
+      lastUpdatedTime: b?.lastUpdatedTime,
     })),
-    links: deps.client.managementLinks(SUPERVISOR_INSTANCE_ID),
   };
   // One line per cursor first: the overview; the details follow.
   return { status: 200, body: { summary: summaryLines(body.cursors), ...body } };
@@ -316,10 +439,57 @@ export function nextCycle(status: DurableOrchestrationStatus | undefined): numbe
   return typeof custom?.cycle === "number" ? custom.cycle + 1 : 0;
 }
 
+async function trackedBackfills(client: ControlClient): Promise<TrackedBackfill[]> {
+  const read = await client.readEntityState<ControlState>(controlEntityId());
+  return read.entityExists && read.entityState ? (read.entityState.backfills ?? []) : [];
+}
+
+async function withStatus(
+  client: ControlClient,
+  backfills: readonly TrackedBackfill[],
+): Promise<{ backfill: TrackedBackfill; status: DurableOrchestrationStatus | undefined }[]> {
+  return Promise.all(
+    backfills.map(async (backfill) => ({
+      backfill,
+      status: await statusOrUndefined(client, backfill.instanceId),
+    })),
+  );
+}
+
+/**
+ * Purges backfills finished more than BACKFILL_RETENTION_MS ago: their instance history, their cursors'
+ * checkpoint entities and their tracking entry — so instance and entity counts stay bounded over a
+ * long run. Run by the watchdog; returns the purged instance ids.
+ */
+export async function purgeFinishedBackfills(deps: ControlDeps): Promise<string[]> {
+  const now = deps.now();
+  const purged: string[] = [];
+  for (const { backfill, status } of await withStatus(deps.client, await trackedBackfills(deps.client))) {
+    const finishedAt = status?.lastUpdatedTime ? new Date(status.lastUpdatedTime).getTime() : backfill.at;
+    const finished = status === undefined || FINISHED.includes(String(status.runtimeStatus));
+    if (!finished || finishedAt > now - BACKFILL_RETENTION_MS) continue;
+    if (status !== undefined) {
+      if (!deps.client.purgeInstanceHistory) continue;
+      await deps.client.purgeInstanceHistory(backfill.instanceId);
+    }
+    const requestId = backfill.instanceId.slice(BACKFILL_INSTANCE_PREFIX.length);
+    for (const feed of backfill.feeds) {
+      await deps.client.signalEntity(
+        new df.EntityId(FUNCTIONS.checkpoint, backfillCursorKey(requestId, feed)),
+        "delete",
+      );
+    }
+    await deps.client.signalEntity(controlEntityId(), "untrackBackfill", { instanceId: backfill.instanceId });
+    purged.push(backfill.instanceId);
+  }
+  return purged;
+}
+
+/** Terminated by an operator, or ended by the supervisor itself on an operator's graceful stop. */
 export function stoppedByOperator(status: DurableOrchestrationStatus | undefined): boolean {
   return (
     status !== undefined &&
-    String(status.runtimeStatus) === "Terminated" &&
+    ["Terminated", "Completed"].includes(String(status.runtimeStatus)) &&
     typeof status.output === "string" &&
     status.output.startsWith(OPERATOR_STOP_PREFIX)
   );
@@ -333,12 +503,30 @@ export async function watchdog(deps: ControlDeps): Promise<"running" | "operator
   const status = await statusOrUndefined(deps.client, SUPERVISOR_INSTANCE_ID);
   if (isRunning(status)) return "running";
   if (stoppedByOperator(status)) return "operator-stopped";
-  await deps.client.startNew(FUNCTIONS.supervisor, {
-    instanceId: SUPERVISOR_INSTANCE_ID,
-    input: { cycle: nextCycle(status) } satisfies SupervisorInput,
-  });
+  const outcome = await startSupervisor(deps, status);
+  if (outcome !== "started") return "running";
   deps.logger.warn("watchdog started the supervisor", { previous: status?.runtimeStatus ?? "NotFound" });
   return "started";
+}
+
+/**
+ * Epoch ms of an RFC 3339 time, or undefined for one that does not exist: `23:59:60Z` (Date.parse
+ * gives NaN), `2024-02-30` or `24:00:00` (Date.parse rolls them over into another day).
+ */
+export function parseTime(text: string): number | undefined {
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) return undefined;
+  const parts = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):\d{2}/.exec(text);
+  const offset = /(?:([+-])(\d{2}):(\d{2})|[Zz])$/.exec(text);
+  if (!parts || !offset) return ms;
+  const sign = offset[1] === "-" ? -1 : 1;
+  const offsetMs = offset[1] === undefined ? 0 : sign * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000;
+  const wall = new Date(ms + offsetMs).toISOString();
+  return wall.slice(0, 10) === parts[1] && wall.slice(11, 13) === parts[2] ? ms : undefined;
+}
+
+function errorText(error: unknown): string {
+  return globalRedactor.redact(error instanceof Error ? error.message : String(error));
 }
 
 function iso(value: unknown): string | undefined {

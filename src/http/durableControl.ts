@@ -3,20 +3,41 @@ import type { DurableClient } from "durable-functions";
 import { ConfigError } from "../config";
 import { appRuntime } from "../activities/appRuntime";
 import type { ControlClient, ControlDeps, ControlResponse } from "./control";
-import { watchdog } from "./control";
+import { globalRedactor } from "../shared/logger";
+import { purgeFinishedBackfills, watchdog } from "./control";
 
-/** DurableClient already has what the control surface needs, except the links helper's name. */
+/**
+ * The DurableClient calls the control surface makes. No `createHttpManagementPayload`: its links
+ * carry the extension's system key, which would hand any function-key holder full task-hub control.
+ */
 export function toControlClient(client: DurableClient): ControlClient {
   return {
     startNew: (name, options) => client.startNew(name, options),
     getStatus: (id) => client.getStatus(id),
-    getStatusBy: (filter) => client.getStatusBy(filter),
     // The SDK puts the reason into the query string as is.
     terminate: (id, reason) => client.terminate(id, encodeURIComponent(reason)),
     readEntityState: (id) => client.readEntityState(id),
     signalEntity: (id, op, content) => client.signalEntity(id, op, content),
-    managementLinks: (id) => ({ ...client.createHttpManagementPayload(id) }),
+    raiseEvent: (id, name, data) => client.raiseEvent(id, name, data),
+    purgeInstanceHistory: (id) => client.purgeInstanceHistory(id),
   };
+}
+
+/**
+ * Who is calling, for the audit trail. `x-ms-client-principal-*` headers are only trustworthy when
+ * App Service Authentication (Easy Auth) is on — the platform then strips any a client sent and sets
+ * them itself; it also sets WEBSITE_AUTH_ENABLED. Otherwise anyone holding the function key could
+ * claim any name, so the caller is just "function key".
+ */
+export function callerIdentity(
+  headers: { get(name: string): string | null },
+  env: Record<string, string | undefined>,
+): string {
+  if ((env["WEBSITE_AUTH_ENABLED"] ?? "").toLowerCase() !== "true") return "function key";
+  const name = headers.get("x-ms-client-principal-name");
+  const id = headers.get("x-ms-client-principal-id");
+  if (!name || !id) return "function key";
+  return `${name.slice(0, 200)} (${id.slice(0, 64)})`;
 }
 
 type ControlAction = (deps: ControlDeps, body: unknown) => Promise<ControlResponse>;
@@ -40,7 +61,7 @@ export function controlHttpHandler(
     }
     try {
       const runtime = appRuntime();
-      const caller = request.headers.get("x-ms-client-principal-name") ?? "function key";
+      const caller = callerIdentity(request.headers, process.env);
       const result = await action(
         {
           client: toControlClient(client),
@@ -57,7 +78,11 @@ export function controlHttpHandler(
         context.warn(error.message);
         return { status: 503, jsonBody: { error: "invalid configuration", issues: error.issues } };
       }
-      throw error;
+      // An internal message may name hosts, keys or settings: log it, answer without it.
+      context.error(
+        globalRedactor.redact(error instanceof Error ? (error.stack ?? error.message) : String(error)),
+      );
+      return { status: 503, jsonBody: { error: "the control request could not be completed; try again" } };
     }
   };
 }
@@ -69,12 +94,19 @@ export async function watchdogTimerHandler(
   context: InvocationContext,
 ): Promise<void> {
   const runtime = appRuntime();
-  const outcome = await watchdog({
+  const deps = {
     client: toControlClient(client),
     config: runtime.config,
     now: () => Date.now(),
     logger: runtime.logger,
     caller: "watchdog",
-  });
+  };
+  const outcome = await watchdog(deps);
   context.log(`watchdog: supervisor ${outcome}`);
+  try {
+    const purged = await purgeFinishedBackfills(deps);
+    if (purged.length > 0) context.log(`watchdog: purged ${purged.length} finished backfills`);
+  } catch (error) {
+    context.warn(`watchdog: backfill purge failed: ${globalRedactor.redact(String(error))}`);
+  }
 }

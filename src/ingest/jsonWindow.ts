@@ -158,6 +158,7 @@ async function ingestPages(
         deadLetteredThrough: 0,
       };
       if (!page.nextToken) return { kind: "completed", counts, resume };
+      await job.onSegmentAccepted?.(resume, counts);
       if (pastDeadline(job)) return budgetUsed(counts, resume);
     }
     return { kind: "completed", counts, resume };

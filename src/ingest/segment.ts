@@ -272,6 +272,11 @@ export interface UnitJobBase {
   signal?: AbortSignal;
   /** Override of REQUEST_BUDGET_BYTES (tests). */
   requestBudgetBytes?: number;
+  /**
+   * Called after each segment Sentinel accepted, with the unit's exact resume point and its counts so
+   * far, so the caller can checkpoint mid-unit (a crash then repeats at most the segment in flight).
+   */
+  onSegmentAccepted?: (resume: unknown, counts: IngestCounts) => Promise<void>;
 }
 
 /** `uploadSegment` with a unit job's sink, stream, clock, signal and request budget. */

@@ -146,7 +146,10 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           counts = addCounts(counts, result.counts);
           progress = result.progress;
           segment = [];
-          if (!result.failure) return undefined;
+          if (!result.failure) {
+            await job.onSegmentAccepted?.(at(progress), counts);
+            return undefined;
+          }
           const reason = `Sentinel did not accept ${stream.streamName} rows: ${result.failure.message}`;
           return sinkFailureOutcome(result.failure, counts, at(progress), reason, job.now());
         };
@@ -258,6 +261,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
       };
       if (page.isCaughtUp || page.files.length === 0 || !page.nextPage)
         return { kind: "completed", counts, resume };
+      await job.onSegmentAccepted?.(resume, counts);
       if (timeUp()) return { kind: "partial", counts, resume, reason: BUDGET_USED };
     }
     return { kind: "partial", counts, resume, reason: "page limit reached; continuing in the next activity" };

@@ -153,6 +153,7 @@ export async function ingestSiemV1(job: SiemV1Job): Promise<UnitOutcome<SiemV1Re
       if (!result.nextToken) {
         return { kind: "completed", counts, resume };
       }
+      await job.onSegmentAccepted?.(resume, counts);
       if (pastDeadline(job)) return budgetUsed(counts, resume);
     }
     return { kind: "partial", counts, resume, reason: "file limit reached; continuing in the next activity" };

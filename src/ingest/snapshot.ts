@@ -132,6 +132,7 @@ export async function ingestSnapshot(job: SnapshotJob): Promise<UnitOutcome<Snap
       }
       resume = position(page.nextToken ? { pageToken: page.nextToken } : {});
       if (!page.nextToken) return { kind: "next" };
+      await job.onSegmentAccepted?.(resume, counts);
       if (timeUp()) return { kind: "stop", outcome: stopForBudget() };
     }
     return { kind: "next" };

@@ -169,6 +169,7 @@ export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcom
       // Both destinations have the whole file: only now may the token move past it.
       resume = { ...THREAT_INTEL_START, ...(file.nextToken ? { token: file.nextToken } : {}) };
       if (!file.nextToken) return { kind: "completed", counts, resume: THREAT_INTEL_START };
+      await job.onSegmentAccepted?.(resume, counts);
       if (pastDeadline(job)) return budgetUsed(counts, resume);
     }
     return { kind: "partial", counts, resume, reason: "file limit reached; continuing in the next activity" };

@@ -62,6 +62,11 @@ export interface EngineOptions {
   seed?: number;
   runActivity?: ActivityRunner;
   onStatus?: (instanceId: string, status: unknown) => void;
+  /**
+   * The extra input name under which activities registered with a durable client input get this
+   * engine's entity client (EngineEntityClient); without it they get none.
+   */
+  clientInputName?: string;
   /** The binding schema the extension advertises (default V2 + V3). */
   schema?: { upperSchemaVersion: number; upperSchemaVersionNew?: number };
 }
@@ -71,6 +76,24 @@ export const MAX_CUSTOM_STATUS_BYTES = 16 * 1024;
 
 const TERMINAL = new Set(["Completed", "Failed", "Terminated"]);
 const CLIENT_SENDER = "$client";
+/** The sender of external events (raiseEvent): they answer no request, so they skip the open-request check. */
+const EXTERNAL_SENDER = "$external";
+
+/**
+ * What an activity with a durable client input gets from this engine: the entity part of DurableClient,
+ * through the engine's own entity messaging (a signal is a committed entity message like any other).
+ */
+export interface EngineEntityClient {
+  readEntityState<T>(entityId: {
+    name: string;
+    key: string;
+  }): Promise<{ entityExists: boolean; entityState?: T }>;
+  signalEntity(
+    entityId: { name: string; key: string },
+    operationName?: string,
+    operationContent?: unknown,
+  ): Promise<void>;
+}
 
 export class DurableEngine {
   private readonly store: DurableStore;
@@ -174,6 +197,57 @@ export class DurableEngine {
       body: JSON.stringify(request),
     });
     this.kick();
+  }
+
+  /** Raises an external event (DTFx RaiseEvent): buffered until the orchestration waits for it. */
+  raiseEvent(instanceId: string, eventName: string, eventData: unknown): void {
+    this.store.transaction(() => {
+      const instance = this.store.instanceHead(instanceId);
+      if (!instance) throw new Error(`instance ${instanceId}: replied with HTTP 404`);
+      if (TERMINAL.has(instance.status))
+        throw new Error(`instance ${instanceId} is ${instance.status}: HTTP 410`);
+      const now = this.options.clock.now();
+      this.store.enqueue({
+        queue: "orchestration",
+        target: instanceId,
+        execution: instance.execution,
+        sender: EXTERNAL_SENDER,
+        visibleAt: now,
+        body: JSON.stringify(
+          historyEvent(EventType.EventRaised, now, {
+            Name: eventName,
+            ...(eventData !== undefined ? { Input: JSON.stringify(eventData) } : {}),
+          }),
+        ),
+      });
+    });
+    this.kick();
+  }
+
+  readEntityState<T>(entityId: { name: string; key: string }): { entityExists: boolean; entityState?: T } {
+    const { exists, state } = this.store.entity(schedulerId(entityId.name, entityId.key));
+    return exists && state !== undefined
+      ? { entityExists: true, entityState: JSON.parse(state) as T }
+      : { entityExists: exists };
+  }
+
+  /** The entity client an activity's durable client input receives. */
+  readonly entityClient: EngineEntityClient = {
+    readEntityState: <T>(entityId: { name: string; key: string }) =>
+      Promise.resolve(this.readEntityState<T>(entityId)),
+    signalEntity: (entityId, operationName, operationContent) => {
+      this.signalEntity(schedulerId(entityId.name, entityId.key), operationName ?? "", operationContent);
+      return Promise.resolve();
+    },
+  };
+
+  /** The invocation context an activity runs with: its durable client input when it registered one. */
+  activityContext(name: string): InvocationContext {
+    const context = new InvocationContext({ functionName: name, invocationId: randomUUID() });
+    const input = this.options.clientInputName;
+    if (input !== undefined && this.options.functions.clientActivities?.has(name))
+      context.extraInputs.set(input, this.entityClient);
+    return context;
   }
 
   instance(instanceId: string): InstanceRow | undefined {
@@ -329,6 +403,10 @@ export class DurableEngine {
       const at = new Date(now).toISOString();
       if (event.EventType === EventType.ExecutionStarted) {
         if (past.length === 0) fresh.push({ ...event, Timestamp: at });
+        continue;
+      }
+      if (m.sender === EXTERNAL_SENDER) {
+        fresh.push({ ...event, Timestamp: at });
         continue;
       }
       const key = completionKey(event);
@@ -505,7 +583,7 @@ export class DurableEngine {
     const execute = async (): Promise<string> => {
       if (!handler) throw new Error(`activity "${work.name}" is not registered`);
       const input = JSON.parse(work.input) as unknown;
-      const context = new InvocationContext({ functionName: work.name, invocationId: randomUUID() });
+      const context = this.activityContext(work.name);
       const invoke = (given: unknown): Promise<unknown> => handler(given, context);
       const result = this.options.runActivity
         ? await this.options.runActivity(work.name, input, invoke)

@@ -105,6 +105,8 @@ export interface Action {
   instanceId?: string;
   operation?: string;
   fireAt?: string;
+  /** WaitForExternalEvent: the event's name (the wait takes no sequence number). */
+  externalEventName?: string;
   isCanceled?: boolean;
   retryOptions?: {
     firstRetryIntervalInMilliseconds: number;

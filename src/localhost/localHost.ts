@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
-import { InvocationContext } from "@azure/functions";
 import type { DurableOrchestrationStatus, EntityId } from "durable-functions";
+import { CHECKPOINT_CHANNEL } from "../activities/checkpointChannel";
 import type { ControlClient, ControlDeps, ControlResponse } from "../http/control";
 import {
   ingestionStatus,
@@ -84,8 +84,8 @@ export class LocalHost implements ControlClient {
     setSharedRuntime(options.runtime);
     const functions = durableFunctions(options.entryModule ?? join(__dirname, "..", "index"));
     for (const [name, handler] of functions.activities) {
-      const invoke = (input: unknown): Promise<unknown> =>
-        handler(input, new InvocationContext({ functionName: name, invocationId: randomUUID() }));
+      // The engine's context: an activity registered with a durable client input gets the engine's client.
+      const invoke = (input: unknown): Promise<unknown> => handler(input, this.engine.activityContext(name));
       this.activities[name] = name === FUNCTIONS.ingestUnit ? this.ingestUnit(invoke) : invoke;
     }
     this.engine = new DurableEngine({
@@ -97,6 +97,8 @@ export class LocalHost implements ControlClient {
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.onStatus ? { onStatus: options.onStatus } : {}),
       runActivity: (name, input, invoke) => (this.activities[name] ?? invoke)(input),
+      // The ingest activity checkpoints its segments and stores its digest through the engine's entities.
+      clientInputName: CHECKPOINT_CHANNEL,
     });
     this.interruptedAtStart = this.engine.interruptedAtStart;
   }
@@ -203,12 +205,17 @@ export class LocalHost implements ControlClient {
   }
 
   readEntityState<T>(entityId: EntityId): Promise<{ entityExists: boolean; entityState?: T }> {
-    const { exists, state } = this.store.entity(schedulerId(entityId.name, entityId.key));
-    return Promise.resolve(
-      exists && state !== undefined
-        ? { entityExists: true, entityState: JSON.parse(state) as T }
-        : { entityExists: exists },
-    );
+    return Promise.resolve(this.engine.readEntityState<T>(entityId));
+  }
+
+  /** Wakes a waiting orchestration (the graceful stop's `operatorStop`). */
+  raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void> {
+    try {
+      this.engine.raiseEvent(instanceId, eventName, eventData);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   signalEntity(entityId: EntityId, operationName?: string, operationContent?: unknown): Promise<void> {

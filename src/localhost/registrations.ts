@@ -44,18 +44,29 @@ export interface DurableFunctions {
   /** Keyed by lower-case name: entity names are case-insensitive in scheduler ids. */
   entities: Map<string, DurableHandler>;
   activities: Map<string, DurableHandler>;
+  /** Activities registered with a durable client extra input. */
+  clientActivities?: Set<string>;
 }
 
 /** The orchestration, entity and activity handlers an entry module registers, by trigger type. */
 export function durableFunctions(entryModulePath: string): DurableFunctions {
-  const found: DurableFunctions = { orchestrations: new Map(), entities: new Map(), activities: new Map() };
+  const found: DurableFunctions = {
+    orchestrations: new Map(),
+    entities: new Map(),
+    activities: new Map(),
+    clientActivities: new Set(),
+  };
   for (const r of captureRegistrations(entryModulePath)) {
     if (r.kind !== "generic") continue;
     const type = (r.options["trigger"] as { type?: string } | undefined)?.type;
     const handler = r.options["handler"] as DurableHandler;
     if (type === "orchestrationTrigger") found.orchestrations.set(r.name, handler);
     else if (type === "entityTrigger") found.entities.set(r.name.toLowerCase(), handler);
-    else if (type === "activityTrigger") found.activities.set(r.name, handler);
+    else if (type === "activityTrigger") {
+      found.activities.set(r.name, handler);
+      const extra = (r.options["extraInputs"] as { type?: string }[] | undefined) ?? [];
+      if (extra.some((input) => input.type === "durableClient")) found.clientActivities?.add(r.name);
+    }
   }
   return found;
 }

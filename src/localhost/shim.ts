@@ -2,7 +2,7 @@
  * The extension's out-of-process shim, replayed: the actions an SDK invocation returned are turned into
  * Durable Task calls exactly as `OutOfProcOrchestrationShim` makes them (V2+: one action at a time, each
  * awaited before the next is issued; V1: each action set issued then `WhenAny`), over the instance's
- * history as DTFx replays it. Every call takes the next sequence number; a scheduled-event in history
+ * history as DTFx replays it. Every call but an external-event wait takes the next sequence number; a scheduled-event in history
  * that the replay did not produce at that number is the host's non-determinism failure. What the replay
  * issues beyond the history is the episode's new work.
  */
@@ -75,6 +75,9 @@ export function replayShim(
   let now = 0;
   const issued = new Map<number, NewWork>();
   const waiting = new Map<string, VTask>();
+  /** External-event waits by name, oldest first; events raised before a wait are buffered (as DTFx does). */
+  const eventWaits = new Map<string, VTask[]>();
+  const buffered = new Map<string, number>();
   const result: ShimResult = { work: [] };
   const fail = (message: string): void => {
     result.nonDeterminism ??= message;
@@ -149,6 +152,20 @@ export function replayShim(
       });
     return compound;
   };
+  const waitForEvent = (name: string): VTask => {
+    const task = new VTask();
+    const early = buffered.get(name) ?? 0;
+    if (early > 0) {
+      buffered.set(name, early - 1);
+      task.settle(false);
+    } else eventWaits.set(name, [...(eventWaits.get(name) ?? []), task]);
+    return task;
+  };
+  const raised = (name: string): void => {
+    const task = eventWaits.get(name)?.shift();
+    if (task) task.settle(false);
+    else buffered.set(name, (buffered.get(name) ?? 0) + 1);
+  };
   /** InvokeAPIFromAction: a task to await, or undefined for fire-and-forget calls. */
   const invoke = (action: Action): VTask | undefined => {
     switch (action.actionType) {
@@ -162,6 +179,8 @@ export function replayShim(
       }
       case ActionType.CallEntity:
         return entity(action, false);
+      case ActionType.WaitForExternalEvent:
+        return waitForEvent(action.externalEventName ?? "");
       case ActionType.SignalEntity:
         entity(action, true);
         return undefined;
@@ -283,7 +302,9 @@ export function replayShim(
         complete(`timer:${event.TimerId ?? -1}`, false);
         break;
       case EventType.EventRaised:
-        complete(`request:${event.Name ?? ""}`, false);
+        // An entity's response answers its request id; any other name is an external event.
+        if (waiting.has(`request:${event.Name ?? ""}`)) complete(`request:${event.Name ?? ""}`, false);
+        else raised(event.Name ?? "");
         break;
       default:
         break;

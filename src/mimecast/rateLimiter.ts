@@ -38,6 +38,8 @@ interface FamilyState {
 
 export class RateLimiter {
   private applicationPausedUntil = 0;
+  /** Told of every pause this limiter learns, so other instances can adopt it (sharedRateLimit.ts). */
+  onPause: ((pause: { until: number; family?: string }) => void) | undefined;
   private readonly families = new Map<string, FamilyState>();
 
   constructor(
@@ -116,8 +118,20 @@ export class RateLimiter {
       const waitMs = boundedPauseMs(resetMs ?? retryAfterMs(headers, now));
       this.applicationPausedUntil = Math.max(this.applicationPausedUntil, now + waitMs);
       state.pausedUntil = Math.max(state.pausedUntil, now + waitMs);
+      this.onPause?.({ until: this.applicationPausedUntil });
     } else if (remaining === 0 && resetMs !== undefined) {
       state.pausedUntil = Math.max(state.pausedUntil, now + boundedPauseMs(resetMs));
+      this.onPause?.({ until: state.pausedUntil, family });
+    }
+  }
+
+  /** A pause another instance of the same application learned (never shortens one). */
+  adoptPause(pause: { until: number; family?: string }): void {
+    if (pause.family === undefined) {
+      this.applicationPausedUntil = Math.max(this.applicationPausedUntil, pause.until);
+    } else {
+      const state = this.family(pause.family);
+      state.pausedUntil = Math.max(state.pausedUntil, pause.until);
     }
   }
 

@@ -6,6 +6,9 @@ import { madeProgress } from "../planning/checkpoint";
 import { isFinalSweep } from "../planning/sweeps";
 import type { UnitResult, WorkUnit } from "../planning/types";
 import { FUNCTIONS } from "./names";
+import { allOf, checkpointEntityId, stopRequested } from "./tasks";
+
+export { checkpointEntityId } from "./tasks";
 
 /** Input of the ingest activity: one unit and how long it may run before it stops at a boundary. */
 export interface IngestUnitInput {
@@ -13,7 +16,16 @@ export interface IngestUnitInput {
   budgetMs: number;
 }
 
+/** Run-stamp numbers each generation may use: generations (cycles, rounds) never share one. */
+export const STAMP_STRIDE = 1_000_000;
+
 export interface DispatchLimits {
+  /**
+   * The first run-stamp number of this generation (its cycle or round × STAMP_STRIDE): orchestration
+   * time need not advance between generations (a simulated clock, or a restart at the same instant), so
+   * the time alone would let a later generation's results pass for duplicates of an earlier one's.
+   */
+  stampBase?: number;
   maxParallel: number;
   maxPerFeed: number;
   maxContinuationsPerCycle: number;
@@ -22,6 +34,15 @@ export interface DispatchLimits {
   /** Longest in-cycle wait for a Mimecast rate-limit reset; a longer one ends the cycle. */
   maxRateLimitWaitMs: number;
   budgetMs: number;
+  /**
+   * Batches this generation may run: each adds history that every later episode replays (JavaScript
+   * has no extended sessions), so a generation stops after this many and continues as new.
+   */
+  maxBatches?: number;
+  /** Each cursor's reset epoch as read before planning (stamped on its units). */
+  epochs?: Record<string, number>;
+  /** Check the operator's stop flag before each batch after the first: set = the supervisor's start. */
+  stopSince?: number;
 }
 
 export interface CursorTally {
@@ -29,6 +50,8 @@ export interface CursorTally {
   units: number;
   lastOutcome?: UnitResult["kind"];
   lastError?: string;
+  /** A failure that retrying cannot fix (403, a bad feed setting): the cursor's work cannot go on. */
+  permanentError?: string;
 }
 
 export interface DispatchSummary {
@@ -42,7 +65,14 @@ export interface DispatchSummary {
   /** Units that ended partial without ingesting anything (e.g. Sentinel kept failing): no progress. */
   unitsStalled: number;
   unitsNotStarted: number;
+  /** The batch bound was reached with units left: continue as new rather than sleep. */
+  truncated: boolean;
+  /** An operator's stop was read: no new batch was started. */
+  stopped?: string;
 }
+
+/** Default bound on batches per generation (≈ 2 history events per unit and entity call). */
+export const MAX_BATCHES_PER_GENERATION = 40;
 
 /** Retry policy for transient faults an activity throws (it only throws before ingesting anything). */
 export function ingestRetryOptions(): df.RetryOptions {
@@ -50,10 +80,6 @@ export function ingestRetryOptions(): df.RetryOptions {
   retry.backoffCoefficient = 2;
   retry.maxRetryIntervalInMilliseconds = 60_000;
   return retry;
-}
-
-export function checkpointEntityId(key: string): df.EntityId {
-  return new df.EntityId(FUNCTIONS.checkpoint, key);
 }
 
 /** The digest of one recent window's first pass (late-event sweep). */
@@ -89,7 +115,18 @@ export function* dispatchUnits(
   const retry = ingestRetryOptions();
   const now = (): number => context.df.currentUtcDateTime.getTime();
 
+  let batches = 0;
+  let dispatched = 0;
+  let stopped: string | undefined;
+  const maxBatches = limits.maxBatches ?? MAX_BATCHES_PER_GENERATION;
   for (let guard = 0; guard < 100_000 && queue.length > 0; guard += 1) {
+    if (batches >= maxBatches) break;
+    // The operator's stop flag, before every batch but the first (a stop during the final sleep
+    // arrives as an event instead).
+    if (batches > 0 && limits.stopSince !== undefined) {
+      stopped = yield* stopRequested(context, limits.stopSince);
+      if (stopped !== undefined) break;
+    }
     if (rateLimitedUntil !== undefined) {
       const wait = rateLimitedUntil - now();
       if (wait > limits.maxRateLimitWaitMs) break;
@@ -97,27 +134,25 @@ export function* dispatchUnits(
       rateLimitedUntil = undefined;
     }
     if (now() >= limits.stopStartingAt) break;
-    const batch = takeBatch(queue, parallel, limits.maxPerFeed);
-    // A sweep needs its window's first-pass digest; read them for the batch in one go.
-    const needDigest = batch.filter(
-      (u): u is Extract<WorkUnit, { kind: "time-window" }> =>
-        u.kind === "time-window" && u.sweep === true && u.seen === undefined,
-    );
-    if (needDigest.length > 0) {
-      const digests = (yield context.df.Task.all(
-        needDigest.map((u) => context.df.callEntity(digestEntityId(u), "get")),
-      )) as unknown[];
-      needDigest.forEach((u, i) => {
-        const digest = digests[i];
-        u.seen = typeof digest === "string" ? digest : "";
-      });
-    }
+    const at = now();
+    const batch = takeBatch(queue, parallel, limits.maxPerFeed).map((unit): WorkUnit => {
+      // Stamped so the checkpoint can order this run's progress (sent by the activity) against
+      // results (sent from here), and ignore it if the cursor was reset after planning.
+      const epoch = limits.epochs?.[unit.key];
+      return {
+        ...unit,
+        run: { at, n: (limits.stampBase ?? 0) + dispatched++ },
+        ...(epoch !== undefined ? { epoch } : {}),
+      };
+    });
+    if (batch.length === 0) break;
+    batches += 1;
     const tasks = batch.map((unit) => {
       const input: IngestUnitInput = { unit, budgetMs: limits.budgetMs };
       return context.df.callActivityWithRetry(FUNCTIONS.ingestUnit, retry, input);
     });
     try {
-      yield context.df.Task.all(tasks);
+      yield* allOf(context, tasks);
     } catch {
       // Fail-fast: wait for the rest individually (see above), so no finished unit goes unrecorded.
       for (const task of tasks) {
@@ -137,9 +172,11 @@ export function* dispatchUnits(
       if (result.kind === "failed") unitsFailed += 1;
       if (result.kind === "partial" && !madeProgress(result)) unitsStalled += 1;
       const { digest, ...recorded } = result;
-      // Order matters when the process dies between two of these: the digest is stored before the
-      // checkpoint that schedules its sweep (else a sweep could run with no digest and send everything
-      // again), and deleted only after the checkpoint that ends the sweeps.
+      // The activity stores its digest in the digest entity itself (large values stay out of this
+      // history); one that could not still returns it. Order matters when the process dies between two
+      // of these: the digest is stored before the checkpoint that schedules its sweep (else a sweep
+      // could run with no digest and send everything again), and deleted only after the checkpoint
+      // that ends the sweeps.
       if (unit.kind === "time-window" && digest) {
         context.df.signalEntity(digestEntityId(unit), "add", digest);
       }
@@ -163,8 +200,14 @@ export function* dispatchUnits(
           : tally.lastError !== undefined
             ? { lastError: tally.lastError }
             : {}),
+        ...(result.kind === "failed" && !result.retryable
+          ? { permanentError: result.reason }
+          : tally.permanentError !== undefined
+            ? { permanentError: tally.permanentError }
+            : {}),
       };
-      const next = { ...unit, resume: result.resume } as WorkUnit;
+      const { run: _run, ...unstamped } = unit;
+      const next = { ...unstamped, resume: result.resume } as WorkUnit;
       if (result.kind === "rate-limited") {
         rateLimitedUntil = Math.max(rateLimitedUntil ?? 0, result.until);
         parallel = Math.max(1, Math.floor(parallel / 2));
@@ -187,6 +230,8 @@ export function* dispatchUnits(
     unitsFailed,
     unitsStalled,
     unitsNotStarted: queue.length,
+    truncated: batches >= maxBatches && queue.length > 0 && stopped === undefined,
+    ...(stopped !== undefined ? { stopped } : {}),
   };
 }
 

@@ -7,7 +7,15 @@ export const FUNCTIONS = {
   writeHealth: "mimecastWriteHealth",
   checkpoint: "mimecastCheckpoint",
   digest: "mimecastDigest",
+  control: "mimecastControl",
+  rateLimit: "mimecastRateLimit",
 } as const;
+
+/** Key of the control entity (operator stop flag, tracked backfill instances). */
+export const CONTROL_ENTITY_KEY = "supervisor";
+
+/** External event that wakes a sleeping supervisor for an operator's stop. */
+export const STOP_EVENT = "operatorStop";
 
 /** The supervisor is a singleton: one fixed instance id, so "start" is idempotent. */
 export const SUPERVISOR_INSTANCE_ID = "mimecast-sentinel-supervisor";

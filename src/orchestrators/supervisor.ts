@@ -6,8 +6,9 @@ import { nextTick } from "../planning/schedule";
 import { initialCheckpoint } from "../planning/checkpoint";
 import type { CheckpointState, CursorDescriptor, CycleSettings } from "../planning/types";
 import type { CursorTally, DispatchSummary } from "./dispatch";
-import { checkpointEntityId, dispatchUnits } from "./dispatch";
-import { FUNCTIONS } from "./names";
+import { STAMP_STRIDE, dispatchUnits } from "./dispatch";
+import { FUNCTIONS, STOP_EVENT } from "./names";
+import { readCheckpoints, stopRequested } from "./tasks";
 
 /** The supervisor's carried state between cycles (continueAsNew): small by construction. */
 export interface SupervisorInput {
@@ -18,7 +19,12 @@ export interface SupervisorInput {
   rateLimitedUntil?: number;
   /** Stop after this many cycles (the local host's `--once`; the deployed supervisor runs forever). */
   maxCycles?: number;
+  /** When this supervisor was started: an operator's stop made before it does not apply to it. */
+  since?: number;
 }
+
+/** The output of a supervisor that ended on an operator's stop (the watchdog leaves it stopped). */
+export const OPERATOR_STOP_PREFIX = "operator stop: ";
 
 /** One line per cursor, as the status endpoint, the custom status and the health table show it. */
 export interface CursorHealth {
@@ -67,24 +73,19 @@ export const MAX_IN_CYCLE_RATE_LIMIT_WAIT_MS = 15 * 60_000;
  */
 export const supervisorOrchestrator: OrchestrationHandler = function* (
   context: OrchestrationContext,
-): Generator<Task, CycleReport | undefined, unknown> {
+): Generator<Task, CycleReport | string | undefined, unknown> {
   const input = context.df.getInput<SupervisorInput | undefined>() ?? { cycle: 0 };
   const cycle = input.cycle ?? 0;
   const startedAt = context.df.currentUtcDateTime.getTime();
+  const since = input.since ?? 0;
 
   if (input.rateLimitedUntil !== undefined && input.rateLimitedUntil > startedAt) {
     yield context.df.createTimer(new Date(input.rateLimitedUntil));
   }
 
   const settings = (yield context.df.callActivity(FUNCTIONS.readCycleSettings)) as CycleSettings;
-  const states = (yield context.df.Task.all(
-    settings.cursors.map((c) => context.df.callEntity(checkpointEntityId(c.key), "get")),
-  )) as CheckpointState[];
-  const byKey: Record<string, CheckpointState> = {};
-  settings.cursors.forEach((c, i) => {
-    const state = states[i];
-    if (state) byKey[c.key] = state;
-  });
+  const keys = settings.cursors.map((c) => c.key);
+  const byKey = yield* readCheckpoints(context, keys);
 
   const planAt = context.df.currentUtcDateTime.getTime();
   const plan = planCycle(settings, byKey, planAt);
@@ -106,12 +107,14 @@ export const supervisorOrchestrator: OrchestrationHandler = function* (
     stopStartingAt: Math.max(tickAt, planAt + 60_000),
     maxRateLimitWaitMs: MAX_IN_CYCLE_RATE_LIMIT_WAIT_MS,
     budgetMs: UNIT_BUDGET_MS,
+    epochs: epochsOf(byKey),
+    stopSince: since,
+    stampBase: cycle * STAMP_STRIDE,
   });
 
   const finishedAt = context.df.currentUtcDateTime.getTime();
-  const after = (yield context.df.Task.all(
-    settings.cursors.map((c) => context.df.callEntity(checkpointEntityId(c.key), "get")),
-  )) as CheckpointState[];
+  const afterByKey = yield* readCheckpoints(context, keys);
+  const after = keys.map((key) => afterByKey[key]);
   const report: CycleReport = {
     cycle,
     startedAt,
@@ -131,18 +134,31 @@ export const supervisorOrchestrator: OrchestrationHandler = function* (
   const wakeAt = nextTick(settings.schedule, context.df.currentUtcDateTime.getTime());
   const finalReport = { ...report, ...(lastCycle ? {} : { nextTickAt: wakeAt }) };
   context.df.setCustomStatus(compactStatus(finalReport));
+  if (summary.stopped !== undefined) return stopped(context, cycle, summary.stopped);
   if (lastCycle) return finalReport;
 
   // A backfill that used up its planned windows long before the tick goes straight on: sleeping to the
   // tick would make the schedule, not Mimecast's quota, the bound (8 windows per cursor per tick). Only
   // after a clean cycle that did work, so a failing or throttled cursor never spins.
+  // A generation cut at its batch bound goes on at once too (the bound keeps history small, it is
+  // not a pause).
   const keepGoing =
     summary.unitsRun > 0 &&
     summary.unitsFailed === 0 &&
     summary.unitsStalled === 0 &&
     summary.rateLimitedUntil === undefined &&
-    report.cursors.some((c) => c.status === "behind");
-  if (!keepGoing) yield context.df.createTimer(new Date(wakeAt));
+    (summary.truncated || report.cursors.some((c) => c.status === "behind"));
+  if (!keepGoing) {
+    // Sleep until the tick, or until an operator's stop wakes us (both fresh tasks: no re-emission).
+    // A stop raised while the cycle ran is buffered by Durable and wakes this at once.
+    const stop = context.df.waitForExternalEvent(STOP_EVENT);
+    const timer = context.df.createTimer(new Date(wakeAt));
+    const first = yield context.df.Task.any([stop, timer]);
+    if (first === stop) {
+      const reason = yield* stopRequested(context, since);
+      if (reason !== undefined) return stopped(context, cycle, reason);
+    }
+  }
   // Grow parallelism back by one per cycle without a rate limit.
   const parallelism =
     summary.rateLimitedUntil === undefined
@@ -153,10 +169,23 @@ export const supervisorOrchestrator: OrchestrationHandler = function* (
     parallelism,
     ...(summary.rateLimitedUntil !== undefined ? { rateLimitedUntil: summary.rateLimitedUntil } : {}),
     ...(input.maxCycles !== undefined ? { maxCycles: input.maxCycles } : {}),
+    ...(input.since !== undefined ? { since: input.since } : {}),
   };
   context.df.continueAsNew(carry);
   return undefined;
 };
+
+/** Ends the supervisor on an operator's stop: every unit it started has been recorded by now. */
+function stopped(context: OrchestrationContext, cycle: number, reason: string): string {
+  context.df.setCustomStatus({ cycle, phase: "stopped", reason });
+  return `${OPERATOR_STOP_PREFIX}${reason}`;
+}
+
+function epochsOf(states: Record<string, CheckpointState>): Record<string, number> {
+  const epochs: Record<string, number> = {};
+  for (const [key, state] of Object.entries(states)) if (state.epoch !== undefined) epochs[key] = state.epoch;
+  return epochs;
+}
 
 /** A cursor's health after a cycle: labels and backlog from src/planning/cursorStatus (shared views). */
 export function cursorHealth(

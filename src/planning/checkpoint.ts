@@ -1,6 +1,17 @@
 import { addCounts, zeroCounts } from "../ingest/types";
 import { isFinalSweep } from "./sweeps";
-import type { CheckpointState, OpenWindow, TimeRange, UnitResult, WorkUnit } from "./types";
+import type { IngestCounts } from "../ingest/types";
+import type {
+  CheckpointState,
+  OpenWindow,
+  PositionStamp,
+  ProgressReport,
+  RunLedgerEntry,
+  RunStamp,
+  TimeRange,
+  UnitResult,
+  WorkUnit,
+} from "./types";
 
 /**
  * Pure reducers over a cursor's checkpoint. The entity applies them; the planner reads the result.
@@ -9,6 +20,8 @@ import type { CheckpointState, OpenWindow, TimeRange, UnitResult, WorkUnit } fro
 
 const MAX_RESETS_KEPT = 5;
 const MAX_ERROR_CHARS = 500;
+/** Runs whose counts a cursor remembers (in-flight ones plus the latest finished): ~70 bytes each. */
+export const MAX_RUNS_KEPT = 32;
 
 export function initialCheckpoint(key: string): CheckpointState {
   return { key, covered: [], open: [], totals: zeroCounts(), consecutiveFailures: 0, resets: [] };
@@ -48,6 +61,11 @@ export function advanceWatermark(
  * Applies one unit's result. `completed` finishes a window (or moves a cursor to its new position);
  * `partial`/`rate-limited`/`failed` keep the unit open at its resume point, which never lies before
  * accepted data, so the next attempt neither skips nor repeats anything.
+ *
+ * Idempotent and order-insensitive against its own progress messages (see `recordProgress`): a
+ * duplicate of a recorded result changes nothing, counts are added once per run (as the excess over
+ * what the run's progress already counted), a position set by a newer message is never replaced by an
+ * older one, a finished window is never reopened, and a unit planned before a reset moves nothing.
  */
 export function recordResult(
   state: CheckpointState,
@@ -55,31 +73,49 @@ export function recordResult(
   result: UnitResult,
   at: number,
 ): CheckpointState {
+  const ledger = countRun(state, unit.run, result.counts, true);
+  if (ledger === "duplicate") return state;
   const next: CheckpointState = {
     ...state,
-    totals: addCounts(state.totals, result.counts),
-    lastRun: { at, counts: result.counts, outcome: result.kind },
+    totals: addCounts(state.totals, ledger.delta),
+    ...(ledger.runs ? { runs: ledger.runs } : {}),
   };
+  if ((unit.epoch ?? 0) < (state.epoch ?? 0)) return next; // planned before a reset: counts only
+  next.lastRun = { at, counts: result.counts, outcome: result.kind };
+  const stamp = unit.run ? { ...unit.run, seq: 0, final: true } : undefined;
   switch (unit.kind) {
     case "time-window":
-      if (unit.sweep) Object.assign(next, recordSweep(state, unit, result));
-      else Object.assign(next, recordWindow(state, unit, result), scheduleSweep(state, unit, result));
+      if (unit.sweep) Object.assign(next, recordSweep(state, unit, result, ledger.delta, stamp));
+      else if (!isFinished(state, unit)) {
+        Object.assign(next, recordWindow(state, unit, result, stamp), scheduleSweep(state, unit, result));
+      }
       break;
     case "siem-day":
     case "token-chain":
-      if (result.resume !== undefined) next.cursor = result.resume;
+      if (result.resume !== undefined && newer(stamp, state.cursorStamp)) {
+        next.cursor = result.resume;
+        if (stamp) next.cursorStamp = stamp;
+      }
       break;
     case "snapshot":
       if (result.kind === "completed") {
         next.lastSnapshotAt = Math.max(state.lastSnapshotAt ?? 0, unit.snapshotTime);
-        delete next.openSnapshot;
-      } else {
-        next.openSnapshot = { snapshotTime: unit.snapshotTime, resume: result.resume };
+        if (state.openSnapshot && state.openSnapshot.snapshotTime <= unit.snapshotTime)
+          delete next.openSnapshot;
+      } else if (
+        (state.lastSnapshotAt ?? Number.NEGATIVE_INFINITY) < unit.snapshotTime &&
+        newer(stamp, state.openSnapshot?.stamp)
+      ) {
+        next.openSnapshot = {
+          snapshotTime: unit.snapshotTime,
+          resume: result.resume,
+          ...(stamp ? { stamp } : {}),
+        };
       }
       break;
   }
   if (result.kind === "completed" || (result.kind === "partial" && madeProgress(result))) {
-    next.lastSuccessAt = at;
+    next.lastSuccessAt = Math.max(state.lastSuccessAt ?? at, at);
     next.consecutiveFailures = 0;
   }
   if (result.kind === "failed" || (result.kind === "partial" && !madeProgress(result))) {
@@ -92,11 +128,190 @@ export function recordResult(
   return next;
 }
 
+/**
+ * Applies a segment's progress, signalled by the running activity once Sentinel accepted it: the unit's
+ * resume point moves there, so a crash, a host recycle or a hard terminate repeats at most the segment
+ * in flight. Same guarantees as `recordResult`, of which it is the non-final form.
+ */
+export function recordProgress(state: CheckpointState, report: ProgressReport): CheckpointState {
+  const { unit } = report;
+  if (!unit.run) return state; // unordered progress could move a position backwards: ignore it
+  const ledger = countRun(state, unit.run, report.counts, false);
+  if (ledger === "duplicate") return state;
+  const next: CheckpointState = {
+    ...state,
+    totals: addCounts(state.totals, ledger.delta),
+    ...(ledger.runs ? { runs: ledger.runs } : {}),
+  };
+  if ((unit.epoch ?? 0) < (state.epoch ?? 0)) return next;
+  if (madeProgress({ counts: ledger.delta })) {
+    next.lastSuccessAt = Math.max(state.lastSuccessAt ?? report.at, report.at);
+  }
+  const stamp: PositionStamp = { ...unit.run, seq: report.seq };
+  switch (unit.kind) {
+    case "time-window": {
+      if (unit.sweep) {
+        const sweeps = state.sweeps ?? [];
+        const current = sweeps.find((w) => w.from === unit.from && w.to === unit.to);
+        // No entry (the sweep already finished) or another stage's entry: stale.
+        if (!current || (current.stage ?? 0) !== (unit.sweepStage ?? 0) || !newer(stamp, current.stamp))
+          break;
+        next.lateFound = (state.lateFound ?? 0) + ledger.delta.ingested;
+        next.sweeps = sweeps.map((w) => (w === current ? { ...w, resume: report.resume, stamp } : w));
+        break;
+      }
+      if (isFinished(state, unit)) break;
+      const before = state.open.find((w) => w.from === unit.from && w.to === unit.to);
+      if (before && !newer(stamp, before.stamp)) break;
+      const open: OpenWindow = {
+        ...(before ?? {}),
+        from: unit.from,
+        to: unit.to,
+        resume: report.resume,
+        stamp,
+        ...(unit.collectDigest ? { collecting: true } : {}),
+      };
+      const others = state.open.filter((w) => w !== before);
+      next.watermark = state.watermark ?? unit.origin;
+      next.open = [...others, open].sort((a, b) => a.from - b.from);
+      break;
+    }
+    case "siem-day":
+    case "token-chain":
+      if (newer(stamp, state.cursorStamp)) {
+        next.cursor = report.resume;
+        next.cursorStamp = stamp;
+      }
+      break;
+    case "snapshot":
+      if (
+        (state.lastSnapshotAt ?? Number.NEGATIVE_INFINITY) < unit.snapshotTime &&
+        newer(stamp, state.openSnapshot?.stamp)
+      ) {
+        next.openSnapshot = { snapshotTime: unit.snapshotTime, resume: report.resume, stamp };
+      }
+      break;
+  }
+  return next;
+}
+
+/**
+ * The progress a re-executed activity resumes from: the position and counts its own run already
+ * recorded (Durable runs an activity again after a host recycle, with the same input). Undefined when
+ * the checkpoint holds nothing newer of this run than the unit's own resume point.
+ */
+export function progressOf(
+  state: CheckpointState | undefined,
+  unit: WorkUnit,
+): { resume: unknown; counted: IngestCounts; seq: number } | undefined {
+  const run = unit.run;
+  if (!state || !run) return undefined;
+  const entry = (state.runs ?? []).find((r) => sameRun(r, run));
+  if (!entry || entry.final) return undefined;
+  const mine = (stamp: PositionStamp | undefined): boolean => stamp !== undefined && sameRun(stamp, run);
+  let position: { resume: unknown; seq: number } | undefined;
+  switch (unit.kind) {
+    case "time-window": {
+      const list = unit.sweep ? (state.sweeps ?? []) : state.open;
+      const w = list.find((o) => o.from === unit.from && o.to === unit.to && mine(o.stamp));
+      if (w) position = { resume: w.resume, seq: w.stamp?.seq ?? 0 };
+      break;
+    }
+    case "siem-day":
+    case "token-chain":
+      if (mine(state.cursorStamp)) position = { resume: state.cursor, seq: state.cursorStamp?.seq ?? 0 };
+      break;
+    case "snapshot":
+      if (state.openSnapshot?.snapshotTime === unit.snapshotTime && mine(state.openSnapshot.stamp)) {
+        position = { resume: state.openSnapshot.resume, seq: state.openSnapshot.stamp?.seq ?? 0 };
+      }
+      break;
+  }
+  return position ? { ...position, counted: entry.counted } : undefined;
+}
+
+/**
+ * The ledger step shared by results and progress: how much of `counts` (cumulative for the run) is new,
+ * and the ledger after it. "duplicate": the run's result is already recorded, or the message is older
+ * than every run the ledger still remembers (it may have been counted by an entry since dropped).
+ */
+function countRun(
+  state: CheckpointState,
+  run: RunStamp | undefined,
+  counts: IngestCounts,
+  final: boolean,
+): { delta: IngestCounts; runs?: RunLedgerEntry[] } | "duplicate" {
+  if (!run) return { delta: counts }; // an older version's unit: counted as before
+  const runs = state.runs ?? [];
+  const entry = runs.find((r) => sameRun(r, run));
+  if (entry?.final) return "duplicate";
+  if (!entry && runs.length >= MAX_RUNS_KEPT && runs.every((r) => compareRuns(run, r) < 0))
+    return "duplicate";
+  const counted = entry?.counted ?? zeroCounts();
+  const delta = excess(counts, counted);
+  const updated: RunLedgerEntry = {
+    at: run.at,
+    n: run.n,
+    counted: maxCounts(counted, counts),
+    ...(final ? { final: true } : {}),
+  };
+  const rest = runs.filter((r) => r !== entry);
+  return { delta, runs: trimLedger([...rest, updated]) };
+}
+
+/** Keeps the newest MAX_RUNS_KEPT entries, dropping finished runs before unfinished ones. */
+function trimLedger(runs: RunLedgerEntry[]): RunLedgerEntry[] {
+  const sorted = [...runs].sort(compareRuns);
+  while (sorted.length > MAX_RUNS_KEPT) {
+    const index = sorted.findIndex((r) => r.final === true);
+    sorted.splice(index >= 0 ? index : 0, 1);
+  }
+  return sorted;
+}
+
+const COUNT_FIELDS = ["fetched", "ingested", "deadLettered", "ambiguous", "pages", "resent"] as const;
+
+function excess(counts: IngestCounts, counted: IngestCounts): IngestCounts {
+  const out = zeroCounts();
+  for (const f of COUNT_FIELDS) out[f] = Math.max(0, (counts[f] ?? 0) - (counted[f] ?? 0));
+  return out;
+}
+
+function maxCounts(a: IngestCounts, b: IngestCounts): IngestCounts {
+  const out = zeroCounts();
+  for (const f of COUNT_FIELDS) out[f] = Math.max(a[f] ?? 0, b[f] ?? 0);
+  return out;
+}
+
+function compareRuns(a: RunStamp, b: RunStamp): number {
+  return a.at !== b.at ? a.at - b.at : a.n - b.n;
+}
+
+function sameRun(a: RunStamp, b: RunStamp): boolean {
+  return a.at === b.at && a.n === b.n;
+}
+
+/** Is `a` a later message than `b`? Unstamped messages (older versions) always apply. */
+function newer(a: PositionStamp | undefined, b: PositionStamp | undefined): boolean {
+  if (!a || !b) return true;
+  const byRun = compareRuns(a, b);
+  if (byRun !== 0) return byRun > 0;
+  if (b.final) return false;
+  return a.final === true || a.seq > b.seq;
+}
+
+/** A window below the watermark or inside a covered range is finished: nothing may reopen it. */
+function isFinished(state: CheckpointState, unit: { from: number; to: number }): boolean {
+  if (state.watermark !== undefined && unit.to <= state.watermark) return true;
+  return state.covered.some((r) => r.from <= unit.from && r.to >= unit.to);
+}
+
 function recordWindow(
   state: CheckpointState,
   unit: Extract<WorkUnit, { kind: "time-window" }>,
   result: UnitResult,
-): Pick<CheckpointState, "watermark" | "covered" | "open"> {
+  stamp: PositionStamp | undefined,
+): Pick<CheckpointState, "watermark" | "covered" | "open"> | Record<string, never> {
   if (state.watermark !== undefined && state.watermark < unit.origin) {
     // The planner started past the retention edge: record what could no longer be fetched.
     state = clampToRetention(state, unit.origin);
@@ -110,10 +325,13 @@ function recordWindow(
     };
   }
   const before = state.open.find((w) => w.from === unit.from && w.to === unit.to);
+  // A later run's progress (its activity signalled before this result arrived) is further along.
+  if (before && !newer(stamp, before.stamp)) return {};
   const open: OpenWindow = {
     from: unit.from,
     to: unit.to,
     resume: result.resume,
+    ...(stamp ? { stamp } : {}),
     ...(unit.collectDigest ? { collecting: true } : {}),
     ...(before?.noSweep === true || result.digestOverflow === true ? { noSweep: true } : {}),
   };
@@ -125,21 +343,30 @@ function recordSweep(
   state: CheckpointState,
   unit: Extract<WorkUnit, { kind: "time-window" }>,
   result: UnitResult,
+  delta: IngestCounts,
+  stamp: PositionStamp | undefined,
 ): Pick<CheckpointState, "sweeps" | "lateFound"> {
-  const others = (state.sweeps ?? []).filter((w) => w.from !== unit.from || w.to !== unit.to);
-  const lateFound = (state.lateFound ?? 0) + result.counts.ingested;
+  const current = (state.sweeps ?? []).find((w) => w.from === unit.from && w.to === unit.to);
+  const others = (state.sweeps ?? []).filter((w) => w !== current);
+  const lateFound = (state.lateFound ?? 0) + delta.ingested;
   const stage = unit.sweepStage ?? 0;
+  // The sweep is over (no entry), or at another stage, or a later run moved it: position unchanged.
+  const stale =
+    unit.run !== undefined && (!current || (current.stage ?? 0) !== stage || !newer(stamp, current.stamp));
+  if (stale) return { sweeps: state.sweeps ?? [], lateFound };
   if (result.kind === "completed") {
     if (isFinalSweep(stage)) return { sweeps: others, lateFound };
     const next = { from: unit.from, to: unit.to, resume: undefined, stage: stage + 1 };
     return { sweeps: [...others, next].sort((a, b) => a.from - b.from), lateFound };
   }
-  return {
-    sweeps: [...others, { from: unit.from, to: unit.to, resume: result.resume, stage }].sort(
-      (a, b) => a.from - b.from,
-    ),
-    lateFound,
+  const open: OpenWindow = {
+    from: unit.from,
+    to: unit.to,
+    resume: result.resume,
+    stage,
+    ...(stamp ? { stamp } : {}),
   };
+  return { sweeps: [...others, open].sort((a, b) => a.from - b.from), lateFound };
 }
 
 /** A recent window whose first pass completed waits for its sweep, unless it was too busy to digest. */
@@ -157,7 +384,7 @@ function scheduleSweep(
   };
 }
 
-export function madeProgress(result: UnitResult): boolean {
+export function madeProgress(result: Pick<UnitResult, "counts">): boolean {
   return result.counts.ingested + result.counts.deadLettered > 0;
 }
 
@@ -211,6 +438,9 @@ export function resetCheckpoint(
   const next: CheckpointState = {
     ...initialCheckpoint(state.key),
     totals: state.totals,
+    // Units planned before the reset carry the old epoch: their results and progress move nothing.
+    epoch: (state.epoch ?? 0) + 1,
+    ...(state.runs ? { runs: state.runs } : {}),
     resets: [
       ...state.resets,
       { at: request.at, by: request.by, reason: clip(request.reason), previous },

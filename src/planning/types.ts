@@ -56,39 +56,84 @@ export interface TimeRange {
 }
 
 /**
+ * Which dispatch of a unit a message comes from. A unit's result (sent by the orchestrator) and its
+ * progress (sent by the activity) travel from different senders, which Durable does not order; the
+ * stamp does: dispatch time (orchestration time, deterministic), then the dispatch's index, offset by
+ * its generation (cycle or round × STAMP_STRIDE) so that generations never share one. Progress
+ * messages add their segment number.
+ */
+export interface RunStamp {
+  at: number;
+  n: number;
+}
+
+/** Stamps the dispatcher adds to every unit it starts (absent on units of older versions). */
+export interface UnitStamps {
+  run?: RunStamp;
+  /** The cursor's reset epoch when the unit was planned: results of older epochs move nothing. */
+  epoch?: number;
+}
+
+/**
  * One activity's worth of work. Small by design (it travels through Durable's queues): bounds and an
  * opaque resume point, never records.
  */
-export type WorkUnit =
-  | {
-      kind: "time-window";
-      key: string;
-      feedId: string;
-      from: number;
-      to: number;
-      /** Where the cursor's history starts, for a cursor whose first window is not the first to finish. */
-      origin: number;
-      resume?: unknown;
-      /** First pass of a recent window: report a digest of what was sent, for the sweep. */
-      collectDigest?: boolean;
-      /** A late-event sweep of this window (re-read at growing ages up to the late horizon). */
-      sweep?: boolean;
-      /** Which sweep (0-based); the last one deletes the window's digest. */
-      sweepStage?: number;
-      /** Sweep only: the first pass's digest (filled in by the orchestrator from the digest entity). */
-      seen?: string;
-    }
-  | {
-      kind: "siem-day";
-      key: string;
-      feedId: string;
-      type: string;
-      /** YYYY-MM-DD where a new cursor starts (ignored once the cursor exists). */
-      fromDay: string;
-      resume?: unknown;
-    }
-  | { kind: "token-chain"; key: string; feedId: string; startTimeMs: number; resume?: unknown }
-  | { kind: "snapshot"; key: string; feedId: string; snapshotTime: number; resume?: unknown };
+export type WorkUnit = UnitStamps &
+  (
+    | {
+        kind: "time-window";
+        key: string;
+        feedId: string;
+        from: number;
+        to: number;
+        /** Where the cursor's history starts, for a cursor whose first window is not the first to finish. */
+        origin: number;
+        resume?: unknown;
+        /** First pass of a recent window: report a digest of what was sent, for the sweep. */
+        collectDigest?: boolean;
+        /** A late-event sweep of this window (re-read at growing ages up to the late horizon). */
+        sweep?: boolean;
+        /** Which sweep (0-based); the last one deletes the window's digest. */
+        sweepStage?: number;
+        /** Sweep only: the first pass's digest (filled in by the orchestrator from the digest entity). */
+        seen?: string;
+      }
+    | {
+        kind: "siem-day";
+        key: string;
+        feedId: string;
+        type: string;
+        /** YYYY-MM-DD where a new cursor starts (ignored once the cursor exists). */
+        fromDay: string;
+        resume?: unknown;
+      }
+    | { kind: "token-chain"; key: string; feedId: string; startTimeMs: number; resume?: unknown }
+    | { kind: "snapshot"; key: string; feedId: string; snapshotTime: number; resume?: unknown }
+  );
+
+/** Where the position held by a checkpoint came from: the run, and the segment (final = the result). */
+export interface PositionStamp extends RunStamp {
+  seq: number;
+  final?: boolean;
+}
+
+/** A segment's progress, signalled by the activity after Sentinel accepted it. */
+export interface ProgressReport {
+  unit: WorkUnit;
+  resume: unknown;
+  /** Cumulative counts of the run so far (every attempt of it). */
+  counts: IngestCounts;
+  /** 1, 2, … per accepted segment of the run. */
+  seq: number;
+  at: number;
+}
+
+/** What a cursor counted of one run, so a duplicated or late message never counts twice. */
+export interface RunLedgerEntry extends RunStamp {
+  counted: IngestCounts;
+  /** The run's result was recorded: later messages of it are duplicates or stale. */
+  final?: boolean;
+}
 
 /** What an ingestion unit reports: its `UnitOutcome`, with the resume point opaque to planning. */
 export type UnitResult = UnitOutcome<unknown>;
@@ -102,6 +147,8 @@ export interface OpenWindow extends TimeRange {
   noSweep?: boolean;
   /** Sweeps only: the next sweep's stage (index into `sweepAges`). */
   stage?: number;
+  /** Which message set `resume` (absent: an older version's). */
+  stamp?: PositionStamp;
 }
 
 export interface ErrorNote {
@@ -131,7 +178,13 @@ export interface CheckpointState {
   cursor?: unknown;
   /** snapshot: time of the last complete snapshot, and the one in progress. */
   lastSnapshotAt?: number;
-  openSnapshot?: { snapshotTime: number; resume: unknown };
+  openSnapshot?: { snapshotTime: number; resume: unknown; stamp?: PositionStamp };
+  /** siem-day / token-chain: which message set `cursor`. */
+  cursorStamp?: PositionStamp;
+  /** Reset generation: 0 until the first reset; units planned under an older one move nothing. */
+  epoch?: number;
+  /** The recent runs' counts (bounded), for idempotent totals. */
+  runs?: RunLedgerEntry[];
   totals: IngestCounts;
   lastRun?: { at: number; counts: IngestCounts; outcome: UnitResult["kind"] };
   lastSuccessAt?: number;

@@ -3,12 +3,18 @@ import { uploadOrdered } from "../ingest/segment";
 import type { CycleReport } from "../orchestrators/supervisor";
 import type { Sink } from "../sentinel/sink";
 import type { SentinelRow } from "../sentinel/streams";
+import type { SecretRedactor } from "../shared/logger";
+import { globalRedactor } from "../shared/logger";
 
 const iso = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
 
 /** One MimecastConnectorHealth_CL row per cursor per cycle: what the "stalled or lagging" rule reads. */
-export function healthRows(instanceId: string, report: CycleReport): SentinelRow[] {
+export function healthRows(
+  instanceId: string,
+  report: CycleReport,
+  redactor: SecretRedactor = globalRedactor,
+): SentinelRow[] {
   return report.cursors.map((c) => {
     const row: SentinelRow = {
       TimeGenerated: iso(report.finishedAt),
@@ -26,7 +32,8 @@ export function healthRows(instanceId: string, report: CycleReport): SentinelRow
     if (c.watermark !== undefined) row["Watermark"] = iso(c.watermark);
     if (c.lagSeconds !== undefined) row["LagSeconds"] = c.lagSeconds;
     if (c.rateLimitedUntil !== undefined) row["RateLimitedUntil"] = iso(c.rateLimitedUntil);
-    if (c.lastError !== undefined) row["LastError"] = c.lastError;
+    // Errors can quote what a broken endpoint echoed (a secret, a token): never into the table.
+    if (c.lastError !== undefined) row["LastError"] = redactor.redact(c.lastError);
     if (c.lastErrorAt !== undefined) row["LastErrorAt"] = iso(c.lastErrorAt);
     return row;
   });

@@ -9,6 +9,7 @@ import { ingestThreatIntel } from "../ingest/threatIntel";
 import type { ThreatIntelResume } from "../ingest/threatIntel";
 import { ingestSiemV1 } from "../ingest/siemV1";
 import type { SiemV1Resume } from "../ingest/siemV1";
+import type { UnitJobBase } from "../ingest/segment";
 import type { UnitOutcome } from "../ingest/types";
 import { decodeDigest } from "../ingest/digest";
 import type { UnitResult, WorkUnit } from "../planning/types";
@@ -25,8 +26,21 @@ export type UnitRunner = (
   runtime: Runtime,
   feed: FeedSpec,
   unit: WorkUnit,
-  limits: { deadline: number; signal?: AbortSignal },
+  limits: UnitLimits,
 ) => Promise<UnitOutcome<unknown>>;
+
+export interface UnitLimits {
+  deadline: number;
+  signal?: AbortSignal;
+  /** Mid-unit checkpoint hook (see UnitJobBase.onSegmentAccepted). */
+  onSegmentAccepted?: UnitJobBase["onSegmentAccepted"];
+}
+
+/** The limits every unit job takes as they are. */
+const passOn = (limits: UnitLimits): Pick<UnitJobBase, "signal" | "onSegmentAccepted"> => ({
+  ...(limits.signal ? { signal: limits.signal } : {}),
+  ...(limits.onSegmentAccepted ? { onSegmentAccepted: limits.onSegmentAccepted } : {}),
+});
 
 /**
  * One runner per feed source kind. Adding a feed of an existing kind touches nothing here; a new kind
@@ -46,7 +60,7 @@ export const UNIT_RUNNERS: Record<string, UnitRunner> = {
       ...(unit.sweep === true ? { seen: decodeDigest(unit.seen) } : {}),
       deadline: limits.deadline,
       now: () => runtime.clock.now(),
-      ...(limits.signal ? { signal: limits.signal } : {}),
+      ...passOn(limits),
     });
   },
   "siem-batch": async (runtime, feed, unit, limits) => {
@@ -65,7 +79,7 @@ export const UNIT_RUNNERS: Record<string, UnitRunner> = {
       lateHorizonMs: runtime.config.ingestion.lateHorizonMs || DEFAULT_LATE_HORIZON_MS,
       deadline: limits.deadline,
       now: () => runtime.clock.now(),
-      ...(limits.signal ? { signal: limits.signal } : {}),
+      ...passOn(limits),
     });
   },
   snapshot: async (runtime, feed, unit, limits) => {
@@ -79,7 +93,7 @@ export const UNIT_RUNNERS: Record<string, UnitRunner> = {
       ...(unit.resume !== undefined ? { resume: unit.resume as SnapshotResume } : {}),
       deadline: limits.deadline,
       now: () => runtime.clock.now(),
-      ...(limits.signal ? { signal: limits.signal } : {}),
+      ...passOn(limits),
     });
   },
   "threat-intel": async (runtime, feed, unit, limits) => {
@@ -95,7 +109,7 @@ export const UNIT_RUNNERS: Record<string, UnitRunner> = {
       ...(tiUpload ? { tiUpload } : {}),
       deadline: limits.deadline,
       now: () => runtime.clock.now(),
-      ...(limits.signal ? { signal: limits.signal } : {}),
+      ...passOn(limits),
     });
   },
   "siem-v1": async (runtime, feed, unit, limits) => {
@@ -108,7 +122,7 @@ export const UNIT_RUNNERS: Record<string, UnitRunner> = {
       ...(unit.resume !== undefined ? { resume: unit.resume as SiemV1Resume } : {}),
       deadline: limits.deadline,
       now: () => runtime.clock.now(),
-      ...(limits.signal ? { signal: limits.signal } : {}),
+      ...passOn(limits),
     });
   },
 };
@@ -122,6 +136,7 @@ export async function runUnit(
   unit: WorkUnit,
   budgetMs: number,
   signal?: AbortSignal,
+  onSegmentAccepted?: UnitLimits["onSegmentAccepted"],
 ): Promise<UnitResult> {
   const feed = runtime.feed(unit.feedId);
   const runner = UNIT_RUNNERS[feed.source];
@@ -129,6 +144,7 @@ export async function runUnit(
   const outcome = await runner(runtime, feed, unit, {
     deadline: runtime.clock.now() + budgetMs,
     ...(signal ? { signal } : {}),
+    ...(onSegmentAccepted ? { onSegmentAccepted } : {}),
   });
   return outcome;
 }

@@ -38,6 +38,8 @@ describe("control HTTP functions through the real durable client (fake extension
   beforeEach(() => {
     extension.instances.clear();
     extension.signals.length = 0;
+    extension.events.length = 0;
+    extension.entities.clear();
   });
 
   async function call(
@@ -84,10 +86,6 @@ describe("control HTTP functions through the real durable client (fake extension
     const first = await call("ingestionStart", "POST");
     assert.equal(first.status, 202);
     assert.equal(first.json["instanceId"], SUPERVISOR_INSTANCE_ID);
-    assert.match(
-      String((first.json["links"] as Record<string, string>)["statusQueryGetUri"]),
-      /instances\/mimecast-sentinel-supervisor/,
-    );
     const second = await call("ingestionStart", "POST");
     assert.equal(second.status, 200);
     assert.equal(second.json["started"], false);
@@ -127,16 +125,31 @@ describe("control HTTP functions through the real durable client (fake extension
     assert.ok(typeof dlp["backlogWindows"] === "number" && dlp["backlogWindows"] > 0);
   });
 
-  it("terminate needs a reason, and is remembered as an operator's stop", async () => {
+  it("terminate needs a reason; by default it is a graceful stop (flag + wake-up event), force terminates", async () => {
     await call("ingestionStart", "POST");
     const missing = await call("ingestionTerminate", "POST", {});
     assert.equal(missing.status, 400);
     assert.deepEqual(missing.json["problems"], ["reason: must have required property 'reason'"]);
-    const done = await call("ingestionTerminate", "POST", { reason: "maintenance & DCR change" });
-    assert.equal(done.status, 202);
+    const graceful = await call("ingestionTerminate", "POST", { reason: "maintenance & DCR change" });
+    assert.equal(graceful.status, 202);
+    assert.equal(graceful.json["graceful"], true);
+    const stop = extension.signals.find((s) => s.entity === `${FUNCTIONS.control}/supervisor`);
+    assert.equal(stop?.op, "stop");
+    assert.equal((stop?.input as { reason: string }).reason, "maintenance & DCR change");
+    assert.deepEqual(
+      extension.events.map((e) => [e.instanceId, e.name]),
+      [[SUPERVISOR_INSTANCE_ID, "operatorStop"]],
+    );
+    assert.equal(
+      extension.instances.get(SUPERVISOR_INSTANCE_ID)?.runtimeStatus,
+      "Running",
+      "the supervisor ends itself after recording its units",
+    );
+    const forced = await call("ingestionTerminate", "POST", { reason: "stuck", force: true });
+    assert.equal(forced.status, 202);
     const instance = extension.instances.get(SUPERVISOR_INSTANCE_ID);
     assert.equal(instance?.runtimeStatus, "Terminated");
-    assert.match(String(instance?.output), /^operator stop: maintenance & DCR change/);
+    assert.match(String(instance?.output), /^operator stop: stuck \(by function key\)/);
     const status = await call("ingestionStatus", "GET");
     assert.equal(status.json["stoppedByOperator"], true);
   });
@@ -228,10 +241,15 @@ describe("control HTTP functions through the real durable client (fake extension
       "restarted after a failure",
     );
     await call("ingestionTerminate", "POST", { reason: "planned maintenance" });
+    // The supervisor reads the stop, finishes its units and ends with the operator's reason.
+    Object.assign(extension.instances.get(SUPERVISOR_INSTANCE_ID)!, {
+      runtimeStatus: "Completed",
+      output: "operator stop: planned maintenance (by function key)",
+    });
     await tick();
     assert.equal(
       extension.instances.get(SUPERVISOR_INSTANCE_ID)?.runtimeStatus,
-      "Terminated",
+      "Completed",
       "an operator's stop is kept",
     );
     extension.instances.get(SUPERVISOR_INSTANCE_ID)!.output = "host shutdown";

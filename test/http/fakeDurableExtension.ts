@@ -20,6 +20,7 @@ export async function startFakeDurableExtension() {
   const instances = new Map<string, FakeInstance>();
   const entities = new Map<string, unknown>();
   const signals: { entity: string; op: string; input: unknown }[] = [];
+  const events: { instanceId: string; name: string; data: unknown }[] = [];
   const seen: string[] = [];
   const server = createServer((req, res) => {
     let body = "";
@@ -53,6 +54,18 @@ export async function startFakeDurableExtension() {
         });
         return json(202, { id });
       }
+      if (parts[1] === "instances" && parts[3] === "raiseEvent" && req.method === "POST") {
+        if (!instances.has(parts[2] ?? "")) return json(404);
+        events.push({
+          instanceId: parts[2] ?? "",
+          name: parts[4] ?? "",
+          data: body ? (JSON.parse(body) as unknown) : undefined,
+        });
+        return json(202);
+      }
+      if (parts[1] === "instances" && parts[3] === undefined && req.method === "DELETE") {
+        return instances.delete(parts[2] ?? "") ? json(200, { instancesDeleted: 1 }) : json(404);
+      }
       if (parts[1] === "instances" && parts[3] === "terminate" && req.method === "POST") {
         const instance = instances.get(parts[2] ?? "");
         if (!instance) return json(404);
@@ -80,6 +93,7 @@ export async function startFakeDurableExtension() {
     instances,
     entities,
     signals,
+    events,
     seen,
     /** The durableClient input binding value the host would pass. */
     clientData: {

@@ -34,7 +34,7 @@ interface Rig {
   close(): Promise<void>;
 }
 
-function rig(atLeastOnce?: AtLeastOnce): Rig {
+function rig(atLeastOnce?: AtLeastOnce, clientInputName?: string): Rig {
   const dataDir = mkdtempSync(join(tmpdir(), "engine-"));
   dirs.push(dataDir);
   const store = new DurableStore(dataDir);
@@ -46,6 +46,7 @@ function rig(atLeastOnce?: AtLeastOnce): Rig {
     logger: silentLogger,
     seed: 7,
     ...(atLeastOnce ? { atLeastOnce } : {}),
+    ...(clientInputName !== undefined ? { clientInputName } : {}),
   });
   return {
     engine,
@@ -231,6 +232,40 @@ describe("local Durable engine (registered handlers through the SDK, history rep
         (e, i) => i > 0 && e.slice(0, 2) !== entries[i - 1]!.slice(0, 2),
       ).length;
       assert.ok(switches > 1, `senders interleaved (${switches} switches), not one after the other`);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("raises external events: a raised event wakes the wait (buffered if it came first); the wait takes no sequence number", async () => {
+    const r = rig();
+    try {
+      r.engine.startNew("stoppable", "s", undefined);
+      r.engine.raiseEvent("s", "stop", { why: "operator" }); // before the orchestration waits: buffered
+      r.engine.start();
+      await r.engine.idle();
+      const row = r.engine.instance("s")!;
+      assert.equal(row.status, "Completed");
+      assert.deepEqual(output(row), { stopped: true, data: { why: "operator" }, after: "after" });
+      assert.throws(() => r.engine.raiseEvent("s", "stop", {}), /Completed/, "a finished instance refuses");
+
+      const unstopped = await r.run("stoppable", undefined, "t");
+      assert.deepEqual(output(unstopped), { stopped: false, after: "after" });
+      // echo 0, timer 1, echo 2: the wait between them took no number.
+      const scheduled = ofType(unstopped.history, EventType.TaskScheduled).map((e) => e.EventId);
+      assert.deepEqual(scheduled, [0, 2]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("gives an activity registered with a durable client input the engine's entity client; others get none", async () => {
+    const r = rig(undefined, "testChannel");
+    try {
+      const row = await r.run("channelling");
+      assert.deepEqual(output(row), { seen: "boxed", plainHasNone: true });
+      // The activity's signal is an entity message the engine delivered.
+      assert.deepEqual(JSON.parse(r.store.entity("@log@k").state ?? "null"), ["from-activity"]);
     } finally {
       await r.close();
     }

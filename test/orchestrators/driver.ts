@@ -23,11 +23,17 @@ export async function driveToEnd(
   let seen = 0;
   // Ids the SDK allocated beyond one per action: a retried activity's timers and re-attempts.
   let extra = 0;
+  let waits = 0;
   for (let episode = 1; episode <= maxEpisodes; episode += 1) {
     const state = await replay(handler, history, input, undefined, schema);
     const actions = flatActions(state);
     if (state.isDone || state.error) return { state, history, episodes: episode, actions };
-    const fresh = actions.slice(seen).map((action, i) => ({ action, id: seen + i + extra }));
+    // An external-event wait takes no sequence number (its id is the event name): answered never.
+    const fresh = actions
+      .slice(seen)
+      .filter((action) => action.actionType !== ActionType.WaitForExternalEvent)
+      .map((action, i) => ({ action, id: seen - waits + i + extra }));
+    waits += actions.length - seen - fresh.length;
     seen = actions.length;
     if (fresh.length === 0) throw new Error(`episode ${episode}: the orchestration waits on nothing new`);
     history.nextEpisode(history.now + 1000);
@@ -54,7 +60,7 @@ export async function driveToEnd(
         // Exhaust the retry policy as the extension would: each failure is followed by a retry timer
         // and (until the last) a re-attempt, each with the next sequence number.
         const attempts = Number(action.retryOptions?.["maxNumberOfAttempts"] ?? 1);
-        let next = seen + extra;
+        let next = seen - waits + extra;
         history.taskFailed(id, answer.fail);
         for (let attempt = 2; attempt <= attempts + 1; attempt += 1) {
           history.timerFired(next, history.now);

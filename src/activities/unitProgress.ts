@@ -1,0 +1,113 @@
+import type { IngestCounts } from "../ingest/types";
+import { addCounts, zeroCounts } from "../ingest/types";
+import { checkpointEntityId, digestEntityId } from "../orchestrators/dispatch";
+import { progressOf } from "../planning/checkpoint";
+import type { CheckpointState, ProgressReport, UnitResult, WorkUnit } from "../planning/types";
+import { runUnit } from "../runtime/runUnit";
+import type { Runtime } from "../runtime/runtime";
+import { globalRedactor } from "../shared/logger";
+import type { CheckpointChannel } from "./checkpointChannel";
+import { sharedLimitsFor } from "./sharedLimits";
+
+/**
+ * Runs one unit with checkpoints inside it. With a channel to the entities:
+ * - a run Durable executes again (host recycle, at-least-once delivery) resumes where its own progress
+ *   says, counting on from what that progress already counted;
+ * - a sweep reads its window's first-pass digest itself, and a first pass stores its digest itself,
+ *   so ~19 KB digests never pass through the orchestration's history;
+ * - after every segment Sentinel accepted, the resume point is signalled to the cursor's checkpoint
+ *   (`progress`), so a kill, a recycle or a hard terminate repeats at most the segment in flight.
+ * Without one (an older host), the unit runs as before and its digest travels in the result.
+ */
+export async function ingestWithProgress(
+  runtime: Runtime,
+  unit: WorkUnit,
+  budgetMs: number,
+  channel: CheckpointChannel | undefined,
+): Promise<UnitResult> {
+  let start: WorkUnit = unit;
+  let base: IngestCounts = zeroCounts();
+  let seq = 0;
+  // Rate-limit pauses are shared by every instance of the application (Flex Consumption scales out).
+  const limits = channel ? sharedLimitsFor(await runtime.client.rateLimiter(), channel) : undefined;
+  const refreshLimits = async (): Promise<void> => {
+    try {
+      await limits?.refresh(runtime.clock.now());
+    } catch (error) {
+      runtime.logger.warn("shared rate limits not read", { error: describe(error) });
+    }
+  };
+  await refreshLimits();
+  if (channel) {
+    const prior = progressOf(
+      await readQuietly<CheckpointState>(runtime, channel, checkpointEntityId(unit.key)),
+      unit,
+    );
+    if (prior) {
+      start = { ...start, resume: prior.resume };
+      base = prior.counted;
+      seq = prior.seq;
+    }
+    if (start.kind === "time-window" && start.sweep === true && start.seen === undefined) {
+      const digest = await readQuietly<string>(runtime, channel, digestEntityId(start));
+      start = { ...start, seen: typeof digest === "string" ? digest : "" };
+    }
+  }
+  const onSegmentAccepted =
+    channel && unit.run
+      ? async (resume: unknown, counts: IngestCounts): Promise<void> => {
+          seq += 1;
+          const report: ProgressReport = {
+            unit: withoutSeen(unit),
+            resume,
+            counts: addCounts(base, counts),
+            seq,
+            at: runtime.clock.now(),
+          };
+          await refreshLimits();
+          try {
+            await channel.signalEntity(checkpointEntityId(unit.key), "progress", report);
+          } catch (error) {
+            // Best effort: the unit's result still records everything; only crash safety is weaker.
+            runtime.logger.warn("progress not signalled", { cursor: unit.key, error: describe(error) });
+          }
+        }
+      : undefined;
+  const result = await runUnit(runtime, start, budgetMs, undefined, onSegmentAccepted);
+  const out: UnitResult = { ...result, counts: addCounts(base, result.counts) };
+  if (channel && unit.kind === "time-window" && out.digest !== undefined) {
+    try {
+      await channel.signalEntity(digestEntityId(unit), "add", out.digest);
+      delete out.digest;
+    } catch (error) {
+      runtime.logger.warn("digest not stored; it goes back with the result", { error: describe(error) });
+    }
+  }
+  // Reasons end up in checkpoints, status and health rows: never with a secret in them.
+  if (out.kind === "failed" || out.kind === "partial") out.reason = globalRedactor.redact(out.reason);
+  return out;
+}
+
+async function readQuietly<T>(
+  runtime: Runtime,
+  channel: CheckpointChannel,
+  entity: ReturnType<typeof checkpointEntityId>,
+): Promise<T | undefined> {
+  try {
+    const read = await channel.readEntityState<T>(entity);
+    return read.entityExists ? read.entityState : undefined;
+  } catch (error) {
+    runtime.logger.warn("entity not readable; running the unit from its input", { error: describe(error) });
+    return undefined;
+  }
+}
+
+function withoutSeen(unit: WorkUnit): WorkUnit {
+  if (unit.kind !== "time-window" || unit.seen === undefined) return unit;
+  const { seen: _seen, ...rest } = unit;
+  return rest;
+}
+
+function describe(error: unknown): string {
+  return globalRedactor.redact(error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { formatMimecastTime } from "../../src/feeds/time";
+import { MimecastClient } from "../../src/mimecast/client";
+import { staticCredentials } from "../../src/mimecast/credentials";
+import { ENDPOINTS } from "../../src/mimecast/endpoints";
+import { MimecastRateLimitedError } from "../../src/mimecast/errors";
+import { RateLimiter } from "../../src/mimecast/rateLimiter";
+import { InProcessRateLimitStore, SharedRateLimit } from "../../src/mimecast/sharedRateLimit";
+import { FakeClock } from "../../src/shared/clock";
+import { startSimulator } from "../../simulator/index";
+
+const NOW = Date.UTC(2024, 10, 18, 12, 0, 0);
+const WINDOW_MS = 60_000;
+const INSTANCES = 4;
+const WINDOWS = 3;
+
+/**
+ * Four instances, each with its own limiter (separate processes on Flex Consumption), call one
+ * Mimecast application against the simulator's real per-application quota. Oracle: the simulator's
+ * own request log, 429s counted per quota window.
+ */
+async function run(shared: boolean): Promise<{ perWindow: number[]; ok: number }> {
+  const clock = new FakeClock(NOW);
+  const sim = await startSimulator({ seed: 5, clock, rateLimit: { limit: 5, windowMs: WINDOW_MS } });
+  const store = new InProcessRateLimitStore();
+  try {
+    const instances = Array.from({ length: INSTANCES }, () => {
+      const limiter = new RateLimiter(clock);
+      if (shared) new SharedRateLimit(store, "app-1", limiter);
+      return new MimecastClient({
+        baseUrl: sim.url,
+        credentials: staticCredentials(sim.credentials.oauth!),
+        clock,
+        allowInsecureHttp: true,
+        maxInlineRateLimitWaitMs: 0,
+        random: () => 0.5,
+        rateLimiter: limiter,
+      });
+    });
+    const body = { data: [{ from: formatMimecastTime(NOW - 3_600_000), to: formatMimecastTime(NOW) }] };
+    let ok = 0;
+    for (let window = 0; window < WINDOWS; window += 1) {
+      // Every instance keeps calling until its limiter holds it back, round-robin (bounded).
+      for (let round = 0; round < 20; round += 1) {
+        let sent = false;
+        for (const client of instances) {
+          try {
+            await client.postJson(ENDPOINTS.dlpLogs.path, ENDPOINTS.dlpLogs.family, body);
+            ok += 1;
+            sent = true;
+          } catch (error) {
+            if (!(error instanceof MimecastRateLimitedError)) throw error;
+          }
+        }
+        if (!sent) break;
+      }
+      clock.advance(WINDOW_MS);
+    }
+    const perWindow = Array.from({ length: WINDOWS }, () => 0);
+    sim.requests
+      .filter((r) => r.status === 429)
+      .forEach((r) => {
+        const at = r.at;
+        const index = Math.min(WINDOWS - 1, Math.max(0, Math.floor((at - NOW) / WINDOW_MS)));
+        perWindow[index] = (perWindow[index] ?? 0) + 1;
+      });
+    return { perWindow, ok };
+  } finally {
+    await sim.close();
+  }
+}
+
+describe("rate limits shared across instances of one Mimecast application", () => {
+  it("with a shared store, ≤ 1 429 per reset window across 4 instances, as with one", async () => {
+    const result = await run(true);
+    assert.ok(
+      result.perWindow.every((n) => n <= 1),
+      `429s per window: ${result.perWindow.join(", ")}`,
+    );
+    assert.ok(result.ok >= 5 * WINDOWS - 1, "the quota is still used");
+  });
+
+  it("without it (each instance alone), the instances that did not see the quota end get 429s", async () => {
+    const result = await run(false);
+    assert.ok(
+      result.perWindow.some((n) => n > 1),
+      `429s per window: ${result.perWindow.join(", ")}`,
+    );
+  });
+});
