@@ -21,14 +21,6 @@ const FAULTS = ["faults/faults.ci.test.js", "faults/faults.tz.ci.test.js"];
 const COMPLETED_WINDOW = `    if (result.kind === "completed") {
         return {
             ...advanceWatermark(watermark, [...state.covered, { from: unit.from, to: unit.to }]),`;
-const DIGEST_THEN_CHECKPOINT = `            if (unit.kind === "time-window" && digest) {
-                context.df.signalEntity(digestEntityId(unit), "add", digest);
-            }
-            context.df.signalEntity(checkpointEntityId(unit.key), "record", {
-                unit: withoutSeen(unit),
-                result: recorded,
-                at: now(),
-            });`;
 const FAILED_PAGE_RESUME = `                    ...(page.requestToken ? { pageToken: page.requestToken } : {}),
                     skipRecords: result.progress.safeThrough,`;
 
@@ -117,11 +109,12 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "checkpoint-before-digest",
-    means: "a window's checkpoint is signalled before its digest (the order dc5bb12 fixed)",
-    file: "src/orchestrators/dispatch.js",
-    find: DIGEST_THEN_CHECKPOINT,
-    replace: `${DIGEST_THEN_CHECKPOINT.split("\n").slice(3).join("\n")}\n${DIGEST_THEN_CHECKPOINT.split("\n").slice(0, 3).join("\n")}`,
-    tests: ["faults/digestOrder.test.js", "orchestrators", ...FAULTS],
+    means:
+      "a window's digest is not stored before its result goes back to be checkpointed (the order dc5bb12 fixed; the activity stores it since the Durable fixes)",
+    file: "src/activities/unitProgress.js",
+    find: 'await channel.signalEntity((0, dispatch_1.digestEntityId)(unit), "add", out.digest);',
+    replace: "void 0;",
+    tests: ["faults/digestOrder.test.js", "activities", "localhost", ...FAULTS],
   },
   {
     name: "journal-never-cleared",

@@ -147,6 +147,10 @@ export function scenarios(profile: Profile): { inProcess: InProcessScenario[]; k
   inProcess.push({
     name: "duplicate-execution",
     seed: SEED + 3,
+    // Found by this run, not fixed yet (issue 10): an activity the engine executes twice sends its rows
+    // twice, since both executions start from the same input resume point. Reported as a todo, not hidden.
+    knownIssue:
+      "an activity executed twice re-sends its rows: both executions start from the input resume point (issue 10)",
     volume: profile.kinds,
     engine: {
       atLeastOnce: { duplicateActivities: true, duplicateMessages: true, crashBetweenSendAndCommit: true },
