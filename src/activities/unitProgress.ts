@@ -15,8 +15,10 @@ import { sharedLimitsFor } from "./sharedLimits";
  *   says, counting on from what that progress already counted;
  * - a sweep reads its window's first-pass digest itself, and a first pass stores its digest itself,
  *   so ~19 KB digests never pass through the orchestration's history;
- * - after every segment Sentinel accepted, the resume point is signalled to the cursor's checkpoint
- *   (`progress`), so a kill, a recycle or a hard terminate repeats at most the segment in flight.
+ * - after every request Sentinel accepted (one ≤ 900 KB call) and at the unit's end, the resume point
+ *   is signalled to the cursor's checkpoint (`progress`) — after the digest of what it covers, for a
+ *   first pass — so a kill, a recycle, a hard terminate or a second execution repeats at most the
+ *   request in flight.
  * Without one (an older host), the unit runs as before and its digest travels in the result.
  */
 export async function ingestWithProgress(
@@ -55,7 +57,17 @@ export async function ingestWithProgress(
   }
   const onSegmentAccepted =
     channel && unit.run
-      ? async (resume: unknown, counts: IngestCounts): Promise<void> => {
+      ? async (resume: unknown, counts: IngestCounts, digest?: string): Promise<void> => {
+          if (digest !== undefined && digest !== "" && unit.kind === "time-window") {
+            // The digest first: a resume point past records the digest lacks would let the late-event
+            // sweep send them again. Both merge idempotently, so repeats are harmless.
+            try {
+              await channel.signalEntity(digestEntityId(unit), "add", digest);
+            } catch (error) {
+              runtime.logger.warn("digest not stored", { cursor: unit.key, error: describe(error) });
+              return; // no progress past what the digest holds
+            }
+          }
           seq += 1;
           const report: ProgressReport = {
             unit: withoutSeen(unit),

@@ -3,7 +3,7 @@ import { fingerprintEventId } from "../feeds/eventId";
 import { mapRecord } from "../feeds/mapping";
 import { isMimecastError, isRateLimited, isTransient } from "../mimecast/errors";
 import { paginateJson } from "../mimecast/pagination";
-import type { SegmentItem } from "./segment";
+import type { SegmentItem, SegmentProgress } from "./segment";
 import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import { decodeDigest, encodeDigest, hashEventId, MAX_DIGEST_ENTRIES } from "./digest";
@@ -101,11 +101,9 @@ async function ingestPages(
         counts = addCounts(counts, { ...zeroCounts(), resent: resume.skipRecords });
         resume = { skipRecords: 0, deadLetteredThrough: 0 };
       }
-      counts = addCounts(counts, {
-        ...zeroCounts(),
-        pages: 1,
-        fetched: Math.max(0, items.length - resume.skipRecords),
-      });
+      // A page read again only to find it done (a resumed or repeated unit) is not a page more.
+      const fresh = Math.max(0, items.length - resume.skipRecords);
+      counts = addCounts(counts, { ...zeroCounts(), pages: fresh > 0 ? 1 : 0, fetched: fresh });
       // A sweep re-reads the window and sends only what the first pass did not see. Items keep their
       // positions, so resume points and anchors are those of the full page.
       const seen = job.seen;
@@ -114,19 +112,41 @@ async function ingestPages(
         return (seen?.has(id) ?? false) || (pageSeen?.has(id) ?? false);
       };
       const toSend = seen || pageSeen ? items.filter((item) => !skip(item)) : items;
-      const result = await uploadUnitSegment(job, feed.id, toSend, {
-        safeThrough: resume.skipRecords,
-        deadLetteredThrough: resume.deadLetteredThrough,
-      });
-      counts = addCounts(counts, result.counts);
-      if (job.collectDigest) {
-        const handledThrough = result.failure ? result.progress.safeThrough : items.length;
+      const pageStart = resume.skipRecords;
+      /** Identities of this page's records in [from, to) that the digest does not hold yet, encoded. */
+      let digestedThrough = pageStart;
+      const digestThrough = (to: number): string | undefined => {
+        if (!job.collectDigest) return undefined;
+        const added: number[] = [];
         for (const item of items) {
-          if (item.position >= resume.skipRecords && item.position < handledThrough) {
-            handledIds.add(itemIdentity(item));
+          if (item.position >= digestedThrough && item.position < to) {
+            const id = itemIdentity(item);
+            handledIds.add(id);
+            added.push(id);
           }
         }
-      }
+        digestedThrough = Math.max(digestedThrough, to);
+        return encodeDigest(added);
+      };
+      const checkpoint = job.onSegmentAccepted;
+      const base = counts;
+      const result = await uploadUnitSegment(
+        job,
+        feed.id,
+        toSend,
+        { safeThrough: resume.skipRecords, deadLetteredThrough: resume.deadLetteredThrough },
+        checkpoint
+          ? // Inside the page: resume at the next unsent record, guarded by the anchor of what precedes it.
+            (progress, segmentCounts) =>
+              checkpoint(
+                insidePage(page.requestToken, items, progress),
+                addCounts(base, segmentCounts),
+                digestThrough(progress.safeThrough),
+              )
+          : undefined,
+      );
+      counts = addCounts(counts, result.counts);
+      const pageDigest = digestThrough(result.failure ? result.progress.safeThrough : items.length);
       if (result.failure) {
         resume = {
           ...(page.requestToken ? { pageToken: page.requestToken } : {}),
@@ -157,14 +177,36 @@ async function ingestPages(
         skipRecords: 0,
         deadLetteredThrough: 0,
       };
-      if (!page.nextToken) return { kind: "completed", counts, resume };
-      await job.onSegmentAccepted?.(resume, counts);
+      if (!page.nextToken) {
+        // The window is done. Checkpoint the end of its last page, so a second execution of this unit
+        // (at-least-once) finds nothing left to send; the result's own resume point means "done".
+        const end = { safeThrough: items.length, deadLetteredThrough: items.length };
+        await checkpoint?.(insidePage(page.requestToken, items, end), counts, pageDigest);
+        return { kind: "completed", counts, resume };
+      }
+      await checkpoint?.(resume, counts, pageDigest);
       if (pastDeadline(job)) return budgetUsed(counts, resume);
     }
     return { kind: "completed", counts, resume };
   } catch (error) {
     return failureOutcome(error, counts, resume);
   }
+}
+
+/** A resume point inside the page read with `requestToken`: after `progress`, if the page is unchanged. */
+function insidePage(
+  requestToken: string | undefined,
+  items: readonly SegmentItem[],
+  progress: SegmentProgress,
+): JsonWindowResume {
+  const reached = Math.max(progress.safeThrough, progress.deadLetteredThrough);
+  const anchor = reached > 0 ? anchorAt(items, reached) : undefined;
+  return {
+    ...(requestToken ? { pageToken: requestToken } : {}),
+    skipRecords: progress.safeThrough,
+    deadLetteredThrough: progress.deadLetteredThrough,
+    ...(anchor !== undefined ? { anchor } : {}),
+  };
 }
 
 /** One page's records completed by the feed's `enrich`, in order (bounded: one page at a time). */

@@ -73,6 +73,11 @@ export async function uploadSegment(params: {
   signal?: AbortSignal;
   /** Bytes of JSON per request (default REQUEST_BUDGET_BYTES); tests make it small. */
   requestBudgetBytes?: number;
+  /**
+   * Called after each accepted request that leaves rows of the segment still to send, with the exact
+   * progress so far and the segment's counts: a checkpoint there repeats at most one request after a kill.
+   */
+  onRequestAccepted?: SegmentCheckpoint;
 }): Promise<SegmentResult> {
   const { sink, stream, feedId, now, signal } = params;
   const upload = { ...(signal ? { signal } : {}), budgetBytes: params.requestBudgetBytes };
@@ -96,14 +101,34 @@ export async function uploadSegment(params: {
   deadLetteredThrough = Math.max(deadLetteredThrough, end);
 
   const rowItems = pending.filter((i) => i.mapped.kind === "row");
+  /** Row items done (accepted or dead-lettered) so far: always a prefix of rowItems. */
+  let segmentDone = 0;
+  const checkpoint = params.onRequestAccepted;
+  // Only whole accepted requests and dead-lettered rows move it, so it never runs ahead of what is safe.
+  const advance = async (rows: number): Promise<void> => {
+    segmentDone += rows;
+    if (checkpoint && segmentDone < rowItems.length) {
+      await checkpoint({ safeThrough: rowItems[segmentDone]!.position, deadLetteredThrough }, { ...counts });
+    }
+  };
 
   /** Sends `items` in order; returns how many are done (accepted or dead-lettered) and why it stopped. */
   const send = async (items: readonly SegmentItem[]): Promise<{ done: number; failure?: FailedChunk }> => {
     let done = 0;
     // Bounded: every pass either returns or moves `done` forward by at least one row.
     while (done < items.length) {
-      const sent = await uploadOrdered(sink, stream, items.slice(done).map(rowOf), upload.signal, upload);
-      counts.ingested += sent.accepted;
+      // Rows of whole accepted requests are counted as they land, so a checkpoint's counts are exact.
+      let counted = 0;
+      const onRequestAccepted = async (rows: number): Promise<void> => {
+        counted += rows;
+        counts.ingested += rows;
+        await advance(rows);
+      };
+      const sent = await uploadOrdered(sink, stream, items.slice(done).map(rowOf), upload.signal, {
+        ...upload,
+        onRequestAccepted,
+      });
+      counts.ingested += sent.accepted - counted;
       counts.ambiguous += sent.ambiguous;
       done += sent.accepted;
       if (!sent.failure) return { done };
@@ -123,6 +148,7 @@ export async function uploadSegment(params: {
         counts.ambiguous += stored.ambiguous;
         if (stored.failure) return { done, failure: stored.failure };
         done += 1;
+        await advance(1);
         continue;
       }
       const half = Math.ceil(rejected.length / 2);
@@ -178,6 +204,9 @@ interface OrderedUpload {
   failedRequestRows?: number;
 }
 
+/** A mid-segment checkpoint: where the segment is safely done, and its counts so far. */
+export type SegmentCheckpoint = (progress: SegmentProgress, counts: IngestCounts) => Promise<void>;
+
 /**
  * Sequential requests of ≤ `budgetBytes` (default REQUEST_BUDGET_BYTES), stopping at the first failure.
  * A row the sink would reject on its own (too large even after truncation, or not matching the stream)
@@ -189,7 +218,11 @@ export async function uploadOrdered(
   stream: StreamSchema,
   rows: readonly SentinelRow[],
   signal?: AbortSignal,
-  options: { budgetBytes?: number | undefined } = {},
+  options: {
+    budgetBytes?: number | undefined;
+    /** After each request accepted whole, with its row count (a checkpoint may follow). */
+    onRequestAccepted?: (rows: number) => Promise<void>;
+  } = {},
 ): Promise<OrderedUpload> {
   const budget = options.budgetBytes ?? REQUEST_BUDGET_BYTES;
   let accepted = 0;
@@ -231,6 +264,7 @@ export async function uploadOrdered(
       };
     }
     start = end;
+    await options.onRequestAccepted?.(batch.length);
   }
   return { accepted, ambiguous };
 }
@@ -273,10 +307,12 @@ export interface UnitJobBase {
   /** Override of REQUEST_BUDGET_BYTES (tests). */
   requestBudgetBytes?: number;
   /**
-   * Called after each segment Sentinel accepted, with the unit's exact resume point and its counts so
-   * far, so the caller can checkpoint mid-unit (a crash then repeats at most the segment in flight).
+   * Called after each request Sentinel accepted (one ≤ 900 KB call) and at the unit's end, with the
+   * unit's exact resume point and its counts so far, so the caller can checkpoint mid-unit: a kill, a
+   * recycle or a second execution then repeats at most the request in flight. `digest`: identities
+   * (encoded, see digest.ts) of records handled since the last call, for a window's first pass.
    */
-  onSegmentAccepted?: (resume: unknown, counts: IngestCounts) => Promise<void>;
+  onSegmentAccepted?: (resume: unknown, counts: IngestCounts, digest?: string) => Promise<void>;
 }
 
 /** `uploadSegment` with a unit job's sink, stream, clock, signal and request budget. */
@@ -285,6 +321,7 @@ export function uploadUnitSegment(
   feedId: string,
   items: readonly SegmentItem[],
   progress: SegmentProgress,
+  onRequestAccepted?: SegmentCheckpoint,
 ): Promise<SegmentResult> {
   return uploadSegment({
     sink: job.sink,
@@ -293,6 +330,7 @@ export function uploadUnitSegment(
     items,
     progress,
     now: job.now(),
+    ...(onRequestAccepted && job.onSegmentAccepted ? { onRequestAccepted } : {}),
     ...(job.signal ? { signal: job.signal } : {}),
     ...(job.requestBudgetBytes !== undefined ? { requestBudgetBytes: job.requestBudgetBytes } : {}),
   });

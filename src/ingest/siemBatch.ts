@@ -142,7 +142,15 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
         /** Uploads the buffered lines; an outcome when Sentinel did not take them all. */
         const flush = async (): Promise<UnitOutcome<SiemResume> | undefined> => {
           if (segment.length === 0) return undefined;
-          const result = await uploadUnitSegment(job, feed.id, segment, progress);
+          const base = counts;
+          const checkpoint = job.onSegmentAccepted;
+          const result = await uploadUnitSegment(
+            job,
+            feed.id,
+            segment,
+            progress,
+            checkpoint ? (p, segmentCounts) => checkpoint(at(p), addCounts(base, segmentCounts)) : undefined,
+          );
           counts = addCounts(counts, result.counts);
           progress = result.progress;
           segment = [];
@@ -259,9 +267,10 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
         ...(page.nextPage ? { cursor: page.nextPage } : resume.cursor ? { cursor: resume.cursor } : {}),
         ...(seen.length > 0 ? { visited: seen } : {}),
       };
+      // Checkpointed at the end too, so a second execution of this unit finds nothing left to send.
+      await job.onSegmentAccepted?.(resume, counts);
       if (page.isCaughtUp || page.files.length === 0 || !page.nextPage)
         return { kind: "completed", counts, resume };
-      await job.onSegmentAccepted?.(resume, counts);
       if (timeUp()) return { kind: "partial", counts, resume, reason: BUDGET_USED };
     }
     return { kind: "partial", counts, resume, reason: "page limit reached; continuing in the next activity" };

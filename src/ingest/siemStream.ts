@@ -59,7 +59,7 @@ const MAX_PAGES_PER_RANGE = 500;
 
 export async function ingestSiemType(job: SiemTypeJob): Promise<UnitOutcome<unknown>> {
   if (job.path === "batch" && !isOwnerCursor(job.resume))
-    return runBatch(job, job.resume as SiemResume, undefined);
+    return runBatch(job, job.resume as SiemResume, undefined, (resume) => resume);
   let cursor = ownerCursorFrom(job.resume, job.now());
   let counts = zeroCounts();
 
@@ -72,7 +72,11 @@ export async function ingestSiemType(job: SiemTypeJob): Promise<UnitOutcome<unkn
   }
 
   if (cursor.owner === "batch" || cursor.batch.tailUntil !== undefined) {
-    const result = await runBatch(job, cursor.batch.resume, cursor.batch);
+    const owner = cursor;
+    const result = await runBatch(job, cursor.batch.resume, cursor.batch, (resume) => ({
+      ...owner,
+      batch: { ...owner.batch, resume },
+    }));
     counts = addCounts(counts, result.counts);
     cursor = { ...cursor, batch: { ...cursor.batch, resume: result.resume as SiemResume } };
     if (result.kind !== "completed") return { ...result, counts, resume: cursor };
@@ -84,12 +88,25 @@ export async function ingestSiemType(job: SiemTypeJob): Promise<UnitOutcome<unkn
           ? handOver(cursor, job.now(), job.lateHorizonMs, handOverWhy(job.path))
           : { ...cursor, why: `batch: stream not usable (${probe})`, streamGaveUpAt: job.now() };
     }
-    if (cursor.owner === "batch") return { kind: "completed", counts, resume: cursor };
+    if (cursor.owner === "batch") return finished(job, { kind: "completed", counts, resume: cursor });
   }
 
   const stream = await runStream(job, cursor.stream!);
   cursor = { ...cursor, stream: stream.state };
-  return { ...stream.outcome, counts: addCounts(counts, stream.outcome.counts), resume: cursor };
+  return finished(job, {
+    ...stream.outcome,
+    counts: addCounts(counts, stream.outcome.counts),
+    resume: cursor,
+  });
+}
+
+/**
+ * A completed unit checkpoints its end, so a second execution of it (at-least-once) starts there and
+ * finds nothing left to send.
+ */
+async function finished(job: SiemTypeJob, outcome: UnitOutcome<unknown>): Promise<UnitOutcome<unknown>> {
+  if (outcome.kind === "completed") await job.onSegmentAccepted?.(outcome.resume, outcome.counts);
+  return outcome;
 }
 
 function handOverWhy(path: SiemPath): string {
@@ -103,7 +120,10 @@ function runBatch(
   job: SiemTypeJob,
   resume: SiemResume | undefined,
   side: SiemOwnerCursor["batch"] | undefined,
+  /** The unit's resume point with the batch side at `resume` (mid-unit checkpoints carry the whole cursor). */
+  positionAt: (resume: SiemResume) => unknown,
 ): Promise<UnitOutcome<unknown>> {
+  const checkpoint = job.onSegmentAccepted;
   const owns = side?.owns;
   const skips = new Map<OwnedRange, Set<number>>();
   for (const range of owns ?? []) if (range.skip) skips.set(range, decodeDigest(range.skip));
@@ -121,6 +141,12 @@ function runBatch(
     ...(job.signal ? { signal: job.signal } : {}),
     ...(job.requestBudgetBytes !== undefined ? { requestBudgetBytes: job.requestBudgetBytes } : {}),
     ...(job.batchPageSize !== undefined ? { pageSize: job.batchPageSize } : {}),
+    ...(checkpoint
+      ? {
+          onSegmentAccepted: (at: unknown, counts: IngestCounts) =>
+            checkpoint(positionAt(at as SiemResume), counts),
+        }
+      : {}),
     ...(owns !== undefined
       ? {
           keep: (mapped: MappedRecord) =>

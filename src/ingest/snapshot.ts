@@ -24,6 +24,8 @@ export interface SnapshotResume extends JsonWindowResume {
   deadLettered: number;
   /** Every page is in; only the completion marker is left to write. */
   pagesDone?: boolean;
+  /** The completion marker is in too: the snapshot is complete (a second execution sends nothing). */
+  markerWritten?: boolean;
 }
 
 export const SNAPSHOT_START: SnapshotResume = {
@@ -104,10 +106,33 @@ export async function ingestSnapshot(job: SnapshotJob): Promise<UnitOutcome<Snap
         pages: 1,
         fetched: Math.max(0, items.length - resume.skipRecords),
       });
-      const result = await uploadUnitSegment(job, feed.id, items, {
-        safeThrough: resume.skipRecords,
-        deadLetteredThrough: resume.deadLetteredThrough,
-      });
+      const checkpoint = job.onSegmentAccepted;
+      const base = counts;
+      const before = resume;
+      const result = await uploadUnitSegment(
+        job,
+        feed.id,
+        items,
+        { safeThrough: resume.skipRecords, deadLetteredThrough: resume.deadLetteredThrough },
+        checkpoint
+          ? (progress, segmentCounts) => {
+              const anchor = anchorAt(items, progress.safeThrough);
+              return checkpoint(
+                {
+                  ...position({
+                    ...(page.requestToken ? { pageToken: page.requestToken } : {}),
+                    skipRecords: progress.safeThrough,
+                    deadLetteredThrough: progress.deadLetteredThrough,
+                    ...(anchor !== undefined ? { anchor } : {}),
+                  }),
+                  rows: before.rows + segmentCounts.ingested,
+                  deadLettered: before.deadLettered + segmentCounts.deadLettered,
+                },
+                addCounts(base, segmentCounts),
+              );
+            }
+          : undefined,
+      );
       counts = addCounts(counts, result.counts);
       resume = {
         ...resume,
@@ -139,6 +164,7 @@ export async function ingestSnapshot(job: SnapshotJob): Promise<UnitOutcome<Snap
   }
 
   try {
+    if (resume.markerWritten) return { kind: "completed", counts, resume };
     if (!resume.pagesDone) {
       const parents = feed.parent ? await listParents(job) : [{ inherit: {} }];
       let start = 0;
@@ -185,6 +211,8 @@ export async function ingestSnapshot(job: SnapshotJob): Promise<UnitOutcome<Snap
         ? { kind: "partial", counts, resume, reason }
         : { kind: "failed", counts, resume, reason, retryable: false };
     }
+    // Checkpointed, so a second execution of this unit does not write the marker again.
+    await job.onSegmentAccepted?.({ ...resume, markerWritten: true }, counts);
     return { kind: "completed", counts, resume };
   } catch (error) {
     return failureOutcome(error, counts, resume);

@@ -97,21 +97,35 @@ export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcom
         counts = addCounts(counts, { ...zeroCounts(), resent: handled });
         resume = { ...THREAT_INTEL_START, ...(token ? { token } : {}) };
       }
-      counts = addCounts(counts, {
-        ...zeroCounts(),
-        pages: 1,
-        fetched: Math.max(0, items.length - resume.skipRecords),
-      });
+      // A file read again only to find it done (a resumed or repeated unit) is not a page more.
+      const fresh = Math.max(0, items.length - resume.skipRecords);
+      counts = addCounts(counts, { ...zeroCounts(), pages: fresh > 0 ? 1 : 0, fetched: fresh });
       const at = (r: Omit<ThreatIntelResume, "token" | "anchor">): ThreatIntelResume => {
         const anchor = anchorAt(items, Math.max(r.skipRecords, r.tiThrough));
         return { ...(token ? { token } : {}), ...r, ...(anchor !== undefined ? { anchor } : {}) };
       };
 
       // 1. The custom table.
-      const table = await uploadUnitSegment(job, feed.id, items, {
-        safeThrough: resume.skipRecords,
-        deadLetteredThrough: resume.deadLetteredThrough,
-      });
+      const checkpoint = job.onSegmentAccepted;
+      const base = counts;
+      const tiBefore = resume.tiThrough;
+      const table = await uploadUnitSegment(
+        job,
+        feed.id,
+        items,
+        { safeThrough: resume.skipRecords, deadLetteredThrough: resume.deadLetteredThrough },
+        checkpoint
+          ? (progress, segmentCounts) =>
+              checkpoint(
+                at({
+                  skipRecords: progress.safeThrough,
+                  deadLetteredThrough: progress.deadLetteredThrough,
+                  tiThrough: tiBefore,
+                }),
+                addCounts(base, segmentCounts),
+              )
+          : undefined,
+      );
       counts = addCounts(counts, table.counts);
       resume = at({
         skipRecords: table.progress.safeThrough,
@@ -126,49 +140,59 @@ export async function ingestThreatIntel(job: ThreatIntelJob): Promise<UnitOutcom
       // 2. Sentinel threat intelligence: the indicators that made valid rows (the rest are dead-letters).
       if (job.tiUpload) {
         const pending = items.filter((i) => i.position >= resume.tiThrough && i.mapped.kind === "row");
-        const objects = pending.map((i) => i.raw as Record<string, unknown>);
-        const ti = await job.tiUpload.upload(objects, job.signal);
-        const refused = ti.rejected.map(({ index, reason }): SegmentItem => {
-          const item = pending[index]!;
-          return {
-            position: item.position,
-            sourcePosition: `${item.sourcePosition} (Sentinel TI upload)`,
-            mapped: { kind: "dead-letter", reason },
-            raw: item.raw,
-          };
-        });
-        if (refused.length > 0) {
-          const rows = refused.map((item) => deadLetterRow(feed.id, item, job.now()));
-          const stored = await uploadOrdered(sink, DEAD_LETTER_STREAM, rows, job.signal);
-          counts = addCounts(counts, {
-            ...zeroCounts(),
-            deadLettered: stored.accepted,
-            ambiguous: stored.ambiguous,
+        if (pending.length === 0) {
+          resume = at({ ...resume, tiThrough: items.length });
+        } else {
+          const objects = pending.map((i) => i.raw as Record<string, unknown>);
+          const ti = await job.tiUpload.upload(objects, job.signal);
+          const refused = ti.rejected.map(({ index, reason }): SegmentItem => {
+            const item = pending[index]!;
+            return {
+              position: item.position,
+              sourcePosition: `${item.sourcePosition} (Sentinel TI upload)`,
+              mapped: { kind: "dead-letter", reason },
+              raw: item.raw,
+            };
           });
-          if (stored.failure) {
-            // tiThrough stays: the batch is uploaded again (an upsert) and its refusals stored then.
-            return stop(true, `Sentinel did not accept dead-letters: ${stored.failure.message}`);
+          if (refused.length > 0) {
+            const rows = refused.map((item) => deadLetterRow(feed.id, item, job.now()));
+            const stored = await uploadOrdered(sink, DEAD_LETTER_STREAM, rows, job.signal);
+            counts = addCounts(counts, {
+              ...zeroCounts(),
+              deadLettered: stored.accepted,
+              ambiguous: stored.ambiguous,
+            });
+            if (stored.failure) {
+              // tiThrough stays: the batch is uploaded again (an upsert) and its refusals stored then.
+              return stop(true, `Sentinel did not accept dead-letters: ${stored.failure.message}`);
+            }
           }
-        }
-        const tiThrough = ti.done >= pending.length ? items.length : pending[ti.done]!.position;
-        resume = at({
-          skipRecords: resume.skipRecords,
-          deadLetteredThrough: resume.deadLetteredThrough,
-          tiThrough,
-        });
-        if (ti.failure) {
-          const reason = `Sentinel TI upload: ${ti.failure.message}`;
-          if (ti.failure.status === 429 && ti.failure.retryAfterMs !== undefined) {
-            const until = job.now() + boundedPauseMs(ti.failure.retryAfterMs);
-            return { kind: "rate-limited", counts, resume, until };
+          const tiThrough = ti.done >= pending.length ? items.length : pending[ti.done]!.position;
+          resume = at({
+            skipRecords: resume.skipRecords,
+            deadLetteredThrough: resume.deadLetteredThrough,
+            tiThrough,
+          });
+          if (ti.failure) {
+            const reason = `Sentinel TI upload: ${ti.failure.message}`;
+            if (ti.failure.status === 429 && ti.failure.retryAfterMs !== undefined) {
+              const until = job.now() + boundedPauseMs(ti.failure.retryAfterMs);
+              return { kind: "rate-limited", counts, resume, until };
+            }
+            return stop(ti.failure.retryable, reason);
           }
-          return stop(ti.failure.retryable, reason);
         }
       }
 
       // Both destinations have the whole file: only now may the token move past it.
-      resume = { ...THREAT_INTEL_START, ...(file.nextToken ? { token: file.nextToken } : {}) };
-      if (!file.nextToken) return { kind: "completed", counts, resume: THREAT_INTEL_START };
+      if (!file.nextToken) {
+        // The window is done. Checkpoint the end of its last file, so a second execution of this unit
+        // (at-least-once) finds nothing left to send; the result's own resume point means "done".
+        const end = items.length;
+        await checkpoint?.(at({ skipRecords: end, deadLetteredThrough: end, tiThrough: end }), counts);
+        return { kind: "completed", counts, resume: THREAT_INTEL_START };
+      }
+      resume = { ...THREAT_INTEL_START, token: file.nextToken };
       await job.onSegmentAccepted?.(resume, counts);
       if (pastDeadline(job)) return budgetUsed(counts, resume);
     }

@@ -37,7 +37,10 @@ import { unitOf } from "./store";
 
 /** At-least-once delivery, as Azure's queues give it (the fault suite turns these on). */
 export interface AtLeastOnce {
-  /** Every activity runs twice (the first run's result is lost, as when a worker dies before it reports). */
+  /**
+   * Every activity runs twice: the first run's result is lost, as when a worker dies before it reports,
+   * and the work item is redelivered after the first run's entity messages were delivered.
+   */
   duplicateActivities?: boolean;
   /** Every entity message is delivered twice (a redelivered call gets no second response). */
   duplicateMessages?: boolean;
@@ -106,6 +109,8 @@ export class DurableEngine {
   private closed = false;
   private finished = false;
   private rng: number;
+  /** At-least-once events this engine produced (what a fault run shows it injected). */
+  readonly atLeastOnceEvents = { activitiesRepeated: 0, messagesRepeated: 0, episodesCrashed: 0 };
   /** Units found started-but-unfinished when this engine opened the store. */
   readonly interruptedAtStart: readonly InterruptedUnit[];
   /** Instances that were running when this engine opened the store. */
@@ -462,6 +467,7 @@ export class DurableEngine {
     ) {
       // The messages go out; the history does not: the episode runs again from the same events.
       this.crashed.add(crashKey);
+      this.atLeastOnceEvents.episodesCrashed += 1;
       this.store.transaction(() => outbound.forEach((m) => this.store.enqueue(m)));
       return;
     }
@@ -570,8 +576,9 @@ export class DurableEngine {
 
   private launchActivity(m: Message): void {
     this.store.markStarted(m.seq, this.options.clock.now());
-    const run = this.runActivity(m).finally(() => {
-      this.inflight.delete(m.seq);
+    const run: Promise<void> = this.runActivity(m).finally(() => {
+      // A redelivered work item may already run again under the same seq: only forget this run.
+      if (this.inflight.get(m.seq) === run) this.inflight.delete(m.seq);
       this.kick();
     });
     this.inflight.set(m.seq, run);
@@ -590,10 +597,22 @@ export class DurableEngine {
         : await invoke(input);
       return JSON.stringify(result ?? null);
     };
+    if (this.options.atLeastOnce?.duplicateActivities && m.deliveries === 0) {
+      // The worker "dies" before it reports: the result is lost and the work item is delivered again,
+      // as Azure's queue does when the lease runs out — by which time the messages the first run sent
+      // (its entity signals) have been delivered (the engine's next pass takes entities first).
+      await execute().catch(() => undefined);
+      if (this.closed || !this.store.open) return;
+      this.atLeastOnceEvents.activitiesRepeated += 1;
+      this.store.transaction(() => {
+        this.store.markDelivered(m.seq);
+        this.store.markStarted(m.seq, null);
+      });
+      return;
+    }
     let event: HistoryEvent;
     const at = this.options.clock.now();
     try {
-      if (this.options.atLeastOnce?.duplicateActivities) await execute().catch(() => undefined);
       event = historyEvent(EventType.TaskCompleted, at, {
         TaskScheduledId: work.taskId,
         Result: await execute(),
@@ -667,8 +686,10 @@ export class DurableEngine {
             ),
           });
         }
-        if (duplicate && m.deliveries === 0) this.store.markDelivered(m.seq);
-        else this.store.deleteMessage(m.seq);
+        if (duplicate && m.deliveries === 0) {
+          this.store.markDelivered(m.seq);
+          this.atLeastOnceEvents.messagesRepeated += 1;
+        } else this.store.deleteMessage(m.seq);
       });
       for (const signal of result.signals ?? []) {
         const target = `@${signal.target.name.toLowerCase()}@${signal.target.key}`;

@@ -65,6 +65,10 @@ export interface LocalHostOptions {
  */
 export class LocalHost implements ControlClient {
   private readonly store: DurableStore;
+  /** At-least-once events the engine produced (fault runs count them as injected faults). */
+  get atLeastOnceEvents(): Readonly<DurableEngine["atLeastOnceEvents"]> {
+    return this.engine.atLeastOnceEvents;
+  }
   private readonly engine: DurableEngine;
   private server: Server | undefined;
   /** This run's control-API token (also in `<dataDir>/control-token`). */

@@ -204,7 +204,10 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
       kills: 0,
       ...(scenario.knownIssue !== undefined ? { knownIssue: scenario.knownIssue } : {}),
       ...(scenario.engine !== undefined && !engineKnows(scenario.engine) ? { engineIgnored: true } : {}),
-      injected: rules.reduce((n, r) => n + r.hits, 0) + fakeFaultsBefore(),
+      injected:
+        rules.reduce((n, r) => n + r.hits, 0) +
+        fakeFaultsBefore() +
+        Object.values(embedded.host.atLeastOnceEvents).reduce((a, b) => a + b, 0),
       ...accounting,
     };
   } finally {
