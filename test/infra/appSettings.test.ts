@@ -242,6 +242,28 @@ describe("Durable backend (durableBackend): azureStorage or durableTaskScheduler
     assert.deepEqual(config.warnings, []);
   });
 
+  // Microsoft Learn, "Quickstart: Configure a Durable Functions app to use Durable Task Scheduler": non-.NET apps
+  // get the azureManaged provider from the standard bundle, version [4.32.0, 5.0.0).
+  test("host.json's extension bundle carries the azureManaged provider (4.32.0 or later), as docs/deployment.md says", () => {
+    const bundle = (
+      JSON.parse(readRepoFile("host.json")) as { extensionBundle: { id: string; version: string } }
+    ).extensionBundle;
+    assert.equal(bundle.id, "Microsoft.Azure.Functions.ExtensionBundle");
+    const range = /^\[(\d+)\.(\d+)\.(\d+), 5\.0\.0\)$/.exec(bundle.version);
+    assert.ok(
+      range,
+      `a pinned v4 range, not ${bundle.version} (a wildcard lower bound admits bundles without the provider)`,
+    );
+    const [major, minor] = [Number(range[1]), Number(range[2])];
+    assert.ok(major === 4 && minor >= 32, `${bundle.version} starts below 4.32.0`);
+    const docs = readRepoFile("docs/deployment.md");
+    assert.ok(docs.includes(`\`${bundle.version}\``), "docs/deployment.md names the bundle range");
+    assert.match(
+      docs,
+      /learn\.microsoft\.com\/azure\/durable-task\/scheduler\/quickstart-durable-task-scheduler/,
+    );
+  });
+
   test("an unknown backend is refused by the template", () => {
     const parameter = template.parameters?.["durableBackend"] as { allowedValues?: string[] } | undefined;
     assert.deepEqual(parameter?.allowedValues, ["azureStorage", "durableTaskScheduler"]);

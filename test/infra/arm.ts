@@ -4,7 +4,7 @@
  */
 
 export interface ArmTemplate {
-  parameters?: Record<string, { type: string; defaultValue?: unknown }>;
+  parameters?: Record<string, { type: string; defaultValue?: unknown; allowedValues?: unknown[] }>;
   variables?: Record<string, unknown>;
   resources: ArmResource[];
   outputs?: Record<string, unknown>;
