@@ -107,3 +107,86 @@ describe("table plans and retention in azuredeploy.json", () => {
     );
   });
 });
+
+/** The workbook's query tiles as "<tab label>: <title>", each with its query. */
+function workbookTiles(): { tile: string; query: string }[] {
+  interface Item {
+    name?: string;
+    content?: {
+      title?: string;
+      query?: string;
+      items?: Item[];
+      links?: { subTarget?: string; linkLabel?: string }[];
+    };
+  }
+  const workbook = JSON.parse(readContent("workbooks", "mimecast-sentinel.json")) as { items: Item[] };
+  const labels = new Map<string, string>();
+  const tiles: { tile: string; query: string }[] = [];
+  const walk = (items: Item[] | undefined, tab: string): void => {
+    for (const item of items ?? []) {
+      for (const link of item.content?.links ?? [])
+        if (link.subTarget && link.linkLabel) labels.set(link.subTarget, link.linkLabel);
+      const query = item.content?.query;
+      if (query) tiles.push({ tile: `${labels.get(tab) ?? tab}: ${item.content?.title ?? "?"}`, query });
+      walk(item.content?.items, /^group - (\w+)$/.exec(item.name ?? "")?.[1] ?? tab);
+    }
+  };
+  walk(workbook.items, "");
+  return tiles;
+}
+
+describe("docs/deployment.md: which rules and workbook tiles each table's plan costs", () => {
+  const tables = (
+    JSON.parse(readFileSync(path.join(REPO_ROOT, "infra/generated/tables.json"), "utf8")) as {
+      name: string;
+    }[]
+  ).map((t) => t.name);
+  const reads = (query: string, table: string): boolean => {
+    const functions = parserManifest()
+      .parsers.filter((p) => p.table === table)
+      .map((p) => p.functionName);
+    const words = query.split(/[^A-Za-z0-9_]+/);
+    return [table, ...functions].some((name) => words.includes(name));
+  };
+  const tiles = workbookTiles();
+  /** Table → [rules, tiles] as the docs' table lists them ("none" = empty); the last row covers every other table. */
+  function documented(): Map<string, [string[], string[]]> {
+    const docs = readFileSync(path.join(REPO_ROOT, "docs/deployment.md"), "utf8");
+    const start = docs.indexOf("| Table ", docs.indexOf("Which shipped rules and workbook tiles"));
+    const rows = docs
+      .slice(start)
+      .split("\n\n")[0]!
+      .split("\n")
+      .slice(2)
+      .map((line) =>
+        line
+          .split("|")
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
+    const list = (cell: string): string[] => {
+      if (cell === "none") return [];
+      const [tab, titles] = cell.includes(": ") ? cell.split(": ") : [undefined, cell];
+      return titles.split("; ").map((title) => (tab ? `${tab}: ${title}` : title));
+    };
+    const result = new Map<string, [string[], string[]]>();
+    for (const [i, [names, rules, tileCell]] of rows.entries()) {
+      const listed = [...names!.matchAll(/`(\w+_CL)`/g)].map((m) => m[1]!);
+      const covered = i === rows.length - 1 ? tables.filter((t) => !result.has(t)) : listed;
+      for (const table of covered) result.set(table, [list(rules!), list(tileCell!)]);
+    }
+    return result;
+  }
+
+  test("lists, for every table, exactly the rules and tiles that read it", () => {
+    const docs = documented();
+    for (const table of tables) {
+      const rules = [...ruleYaml.values()].filter((r) => reads(r.query, table)).map((r) => r.name);
+      const tileNames = [...new Set(tiles.filter((t) => reads(t.query, table)).map((t) => t.tile))];
+      assert.deepEqual(docs.get(table), [rules.sort(), tileNames], table);
+    }
+    // The check can fail: the CG table costs seven rules and the threat tiles.
+    assert.equal(docs.get("Seg_Cg_CL")?.[0].length, 7);
+    assert.ok((docs.get("Seg_Cg_CL")?.[1].length ?? 0) >= 6);
+  });
+});
