@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { listContent, readContent } from "../helpers/kusto-content";
 import { parserManifest } from "../content/workspace";
+import { readSentinelContent, ruleTables } from "../../scripts/infra/content";
 import { evaluate } from "./arm";
 import type { ArmResource, ArmTemplate, ArmValue } from "./arm";
 
@@ -27,14 +28,25 @@ const ruleYaml = new Map(
 const created = (rule: ArmResource, tablePlans: Record<string, ArmValue>): ArmValue =>
   evaluate(rule["condition"], content, { workspaceName: "ws", tablePlans });
 
+/** The parsers that read `table`: it is theirs in the manifest, or their body names it. */
+function parsersReading(table: string): string[] {
+  return parserManifest()
+    .parsers.filter(
+      (p) =>
+        p.table === table ||
+        readContent("parsers", p.file)
+          .split(/[^A-Za-z0-9_]+/)
+          .includes(table),
+    )
+    .map((p) => p.functionName);
+}
+
 /**
  * The rules that read `table`, from content/ alone (not the generator): the query names the table, or a
  * parser whose manifest entry reads it.
  */
 function rulesNeeding(table: string): string[] {
-  const functions = parserManifest()
-    .parsers.filter((p) => p.table === table)
-    .map((p) => p.functionName);
+  const functions = parsersReading(table);
   const names = (query: string, name: string): boolean => query.split(/[^A-Za-z0-9_]+/).includes(name);
   return rules
     .map((r) => r.name)
@@ -64,6 +76,30 @@ describe("table plans: the content template never creates a rule on a table sche
     }
     // The check can fail: the CG table feeds several rules.
     assert.ok(rulesNeeding("Seg_Cg_CL").length >= 7);
+  });
+});
+
+describe("the content generator's table list for a rule", () => {
+  const { parsers } = readSentinelContent(path.join(REPO_ROOT, "content"));
+  const tables = (
+    JSON.parse(readFileSync(path.join(REPO_ROOT, "infra/generated/tables.json"), "utf8")) as {
+      name: string;
+    }[]
+  ).map((t) => t.name);
+
+  test("includes the tables a called parser reads besides its own (awareness: the snapshot table)", () => {
+    const rule = { name: "awareness rule", query: 'AwarenessUserData\n| where Status == "clicked"' };
+    assert.deepEqual(ruleTables(rule, parsers, tables).sort(), [
+      "Awareness_User_Data_CL",
+      "MimecastSnapshots_CL",
+    ]);
+  });
+
+  test("refuses a rule that reads no table the connector writes", () => {
+    assert.throws(
+      () => ruleTables({ name: "x", query: "SigninLogs | take 1" }, parsers, tables),
+      /reads no table/,
+    );
   });
 });
 
@@ -142,9 +178,7 @@ describe("docs/deployment.md: which rules and workbook tiles each table's plan c
     }[]
   ).map((t) => t.name);
   const reads = (query: string, table: string): boolean => {
-    const functions = parserManifest()
-      .parsers.filter((p) => p.table === table)
-      .map((p) => p.functionName);
+    const functions = parsersReading(table);
     const words = query.split(/[^A-Za-z0-9_]+/);
     return [table, ...functions].some((name) => words.includes(name));
   };
