@@ -110,15 +110,23 @@ export const PLANS_SERVING_RULES: readonly TablePlan[] = ["Analytics"];
 const namedIn = (query: string, name: string): boolean =>
   new RegExp(`(^|[^A-Za-z0-9_])${name}([^A-Za-z0-9_]|$)`).test(query);
 
-/** The tables (default names) a rule reads: those of the parsers it calls, and any table it names itself. */
+/**
+ * The tables (default names) a rule reads: those of the parsers it calls — the parser's own table and any
+ * other it names (the awareness parsers also read MimecastSnapshots_CL) — and any table the rule names itself.
+ */
 export function ruleTables(
   rule: Pick<SentinelRuleYaml, "name" | "query">,
   parsers: readonly ParserContent[],
   tables: readonly string[],
 ): string[] {
   const read = new Set<string>();
-  for (const parser of parsers) if (namedIn(rule.query, parser.functionName)) read.add(parser.table);
-  for (const table of tables) if (namedIn(rule.query, table)) read.add(table);
+  const queries = [rule.query];
+  for (const parser of parsers) {
+    if (!namedIn(rule.query, parser.functionName)) continue;
+    read.add(parser.table);
+    queries.push(parser.query);
+  }
+  for (const table of tables) if (queries.some((query) => namedIn(query, table))) read.add(table);
   if (read.size === 0) throw new Error(`${rule.name}: reads no table the connector writes`);
   return tables.filter((table) => read.has(table));
 }

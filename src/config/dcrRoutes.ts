@@ -1,6 +1,8 @@
 import { TABLE_NAME_PATTERN } from "./feedLists";
 import { failed, parsed, splitPairs } from "./parse";
 import type { ParseResult } from "./parse";
+import type { FeedId } from "./feedIds";
+import type { SinkConfig } from "./types";
 
 /** A DCR immutable id: `dcr-` and 32 hexadecimal digits. */
 export const DCR_IMMUTABLE_ID_PATTERN = /^dcr-[0-9A-Fa-f]{32}$/;
@@ -35,4 +37,17 @@ export function dcrFor(sink: { dcrImmutableId: string; dcrRoutes: DcrRoutes }, s
 /** Every DCR the app may send to, the default first, each once. */
 export function allDcrs(sink: { dcrImmutableId: string; dcrRoutes: DcrRoutes }): string[] {
   return [...new Set([sink.dcrImmutableId, ...Object.values(sink.dcrRoutes)])];
+}
+
+/**
+ * Where a feed's rows go: its table (after MIMECAST_TABLE_NAMES) and, for the Logs Ingestion sink, the
+ * immutable id of the DCR that declares that table's stream — what the status route shows per cursor.
+ */
+export function routeOf(
+  sink: SinkConfig,
+  feedId: FeedId,
+  defaultTable: string,
+): { table: string; dcr?: string } {
+  const table = sink.tableNames[feedId] ?? defaultTable;
+  return sink.kind === "logs-ingestion" ? { table, dcr: dcrFor(sink, `Custom-${table}`) } : { table };
 }

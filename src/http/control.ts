@@ -4,6 +4,8 @@ import addFormats from "ajv-formats";
 import type { DurableOrchestrationStatus } from "durable-functions";
 import * as df from "durable-functions";
 import type { Config } from "../config";
+import { routeOf } from "../config/dcrRoutes";
+import { feedById } from "../feeds";
 import { BACKFILL_INSTANCE_PREFIX, FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../orchestrators/names";
 import type { ControlState, TrackedBackfill } from "../entities/control";
 import { MAX_TRACKED_BACKFILLS } from "../entities/control";
@@ -391,10 +393,13 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
     cursors: settings.cursors.map((c, i) => {
       const state = states[i] ?? initialCheckpoint(c.key);
       const view = cursorView(c, state, settings, now);
+      const feed = feedById(c.feedId);
       return {
         cursor: c.key,
         feed: c.feedId,
         kind: c.kind,
+        // The table the feed writes and the immutable id of the DCR its stream is sent to (none: local files).
+        ...(feed ? routeOf(deps.config.sink, feed.id, feed.defaultTable) : {}),
         status: view.status,
         watermark: iso(state.watermark),
         lagSeconds: view.lagSeconds,

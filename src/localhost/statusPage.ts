@@ -15,6 +15,9 @@ interface PageCursor {
   eventsLastCycle?: number;
   deadLettered: number;
   lastError?: string;
+  /** The feed's table and, when sent to Sentinel, the immutable id of the DCR holding its stream. */
+  table?: string;
+  dcr?: string;
 }
 
 export interface StatusSample {
@@ -67,6 +70,12 @@ function lag(seconds: number | undefined): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
+/** "Table_CL → dcr-…", or the table alone when rows go to local files. */
+function destination(c: PageCursor): string {
+  if (!c.table) return "–";
+  return c.dcr ? `${c.table} → ${c.dcr}` : c.table;
+}
+
 /** A polyline chart of `values` over the samples' times, scaled to its own maximum. */
 function chart(title: string, unit: string, samples: readonly StatusSample[], values: number[]): string {
   const width = 420;
@@ -95,7 +104,8 @@ export function renderStatusPage(body: Record<string, unknown>, samples: readonl
       (c) => `<tr data-cursor="${escape(c.cursor)}" class="${escape(c.status)}">
 <td>${escape(c.feed)}</td><td>${escape(c.cursor)}</td><td>${escape(c.owner ?? instance)}</td><td class="status">${escape(c.status)}</td>
 <td class="num">${lag(c.lagSeconds)}</td><td class="num">${c.eventsTotal}</td><td class="num">${c.eventsLastCycle ?? "–"}</td>
-<td class="num">${c.deadLettered}</td><td class="error">${escape(c.lastError ?? "")}</td></tr>`,
+<td class="num">${c.deadLettered}</td><td class="error">${escape(c.lastError ?? "")}</td>
+<td class="route">${escape(destination(c))}</td></tr>`,
     )
     .join("\n");
   // Throughput: events per minute between consecutive samples.
@@ -123,7 +133,7 @@ tr.ok td.status{color:#1a7f37}figure{display:inline-block;margin:1rem 1rem 0 0}
 <h1>mimecast-sentinel</h1>
 <p>${header}</p>
 <p>Read-only; the same data as <a href="/api/ingestion/status">/api/ingestion/status</a>. Reloads every ${REFRESH_SECONDS} s.</p>
-<table id="cursors"><thead><tr><th>feed</th><th>cursor</th><th>owner</th><th>status</th><th>lag</th><th>events</th><th>last cycle</th><th>dead-letters</th><th>last error</th></tr></thead>
+<table id="cursors"><thead><tr><th>feed</th><th>cursor</th><th>owner</th><th>status</th><th>lag</th><th>events</th><th>last cycle</th><th>dead-letters</th><th>last error</th><th>table → DCR</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

@@ -249,6 +249,15 @@ export const MIMECAST_31_PARSER_COLUMNS: Readonly<Record<string, readonly string
 /** A column type as the 3.x table definitions (and the Data Collector suffixes) declare it. */
 export type Mimecast31ColumnType = "string" | "real" | "boolean" | "datetime" | "dynamic";
 
+/** The analyzer's spelling of each 3.x table type. */
+export const KQL_TYPE_31: Record<Mimecast31ColumnType, string> = {
+  string: "string",
+  real: "real",
+  boolean: "bool",
+  datetime: "datetime",
+  dynamic: "dynamic",
+};
+
 export interface Mimecast31TableFacts {
   /** The table the parser hard-codes. */
   table: string;

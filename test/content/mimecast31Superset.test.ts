@@ -7,16 +7,7 @@ import { mapRecord } from "../../src/feeds/mapping";
 import { listContent, readContent, repoRoot } from "../helpers/kusto-content";
 import { contentTables, contentWorkspace, parserManifest } from "./workspace";
 import type { Mimecast31ColumnType } from "./mimecast31Columns";
-import { MIMECAST_31_TABLE_READS } from "./mimecast31Columns";
-
-/** The analyzer's spelling of each 3.x table type. */
-const KQL: Record<Mimecast31ColumnType, string> = {
-  string: "string",
-  real: "real",
-  boolean: "bool",
-  datetime: "datetime",
-  dynamic: "dynamic",
-};
+import { KQL_TYPE_31, MIMECAST_31_TABLE_READS } from "./mimecast31Columns";
 
 /**
  * Where a 3.x column's value comes from in the Mimecast record, by the 3.x conventions alone (research §2–§7),
@@ -104,7 +95,7 @@ describe("Mimecast 3.x content on our tables (column superset of the 3.x tables)
       const columns = tables.get(facts.table);
       assert.ok(columns, `no table ${facts.table}`);
       const wrong = Object.entries(facts.reads)
-        .filter(([name, type]) => columns.get(name) !== KQL[type])
+        .filter(([name, type]) => columns.get(name) !== KQL_TYPE_31[type])
         .map(([name, type]) => `${name}: expected ${type}, got ${columns.get(name) ?? "missing"}`);
       assert.deepEqual(wrong, []);
     });

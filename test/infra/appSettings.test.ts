@@ -1,34 +1,21 @@
 /**
- * What the Function App actually starts with: the template's app settings evaluated for concrete parameter
- * values (test/infra/arm.ts `evaluate`), then fed to the connector's own loadConfig — the same validation the
- * app runs at start-up. Values only Azure knows (a DCR's immutable id, the workspace GUID, …) stand in as
- * the setting's documented example.
+ * What the Function App actually starts with: the template's app settings (test/infra/appEnvironment.ts)
+ * fed to the connector's own loadConfig — the same validation the app runs at start-up.
  */
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { loadConfig, SETTING_NAMES } from "../../src/config";
 import { settingSchema } from "../../src/config/schema";
-import type { SettingName } from "../../src/config/types";
 import { SecretRedactor } from "../../src/shared/logger";
 import { DEFAULT_SCHEDULE } from "../../scripts/infra/template";
 import { callsOf, evaluate, isOpaque, literal } from "./arm";
-import type { ArmResource, ArmTemplate, ArmValue } from "./arm";
-
-/** dist/test/infra → repository root. */
-const REPO_ROOT = path.resolve(__dirname, "../../..");
-const read = (file: string): string => readFileSync(path.join(REPO_ROOT, file), "utf8");
-const template = JSON.parse(read("infra/azuredeploy.json")) as ArmTemplate;
+import type { ArmResource, ArmValue } from "./arm";
+import { appEnvironment, evaluatedSettings, readRepoFile, template } from "./appEnvironment";
+import type { Parameters } from "./appEnvironment";
 
 /** Fixed "now" for loadConfig (the start date must not be in the future). */
 const NOW = Date.parse("2025-06-01T00:00:00Z");
-const PUBLIC_CLOUD = { portal: "https://portal.azure.com" };
-const KNOWN = new Set<string>(SETTING_NAMES);
 
-const site = template.resources.find((r) => r.type === "Microsoft.Web/sites")!;
-const settingEntries = (site.properties as { siteConfig: { appSettings: { name: string; value: string }[] } })
-  .siteConfig.appSettings;
 const sentinelRoleDeployment = template.resources.find(
   (r) =>
     r.type === "Microsoft.Resources/deployments" &&
@@ -37,7 +24,6 @@ const sentinelRoleDeployment = template.resources.find(
     ),
 )!;
 
-type Parameters = Record<string, ArmValue>;
 const V2: Parameters = { workspaceName: "sentinel-ws", mimecastClientId: "client-id" };
 const V1: Parameters = {
   workspaceName: "sentinel-ws",
@@ -45,30 +31,6 @@ const V1: Parameters = {
   mimecastAppId: "app-id",
   mimecastBaseUrl: "eu",
 };
-
-/** Every app setting's value for these parameters; Opaque where only Azure knows the value. */
-function evaluatedSettings(parameters: Parameters, environment = PUBLIC_CLOUD): Map<string, ArmValue> {
-  return new Map(
-    settingEntries.map(({ name, value }) => [name, evaluate(value, template, parameters, { environment })]),
-  );
-}
-
-/** The environment the app would see: Opaque connector settings replaced by their schema example. */
-function appEnvironment(parameters: Parameters): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of evaluatedSettings(parameters)) {
-    if (!KNOWN.has(name)) continue;
-    if (isOpaque(value)) {
-      const example = settingSchema(name as SettingName).examples?.[0];
-      assert.ok(example !== undefined, `${name} is computed by Azure but has no example to stand in for it`);
-      env[name] = String(example);
-    } else {
-      assert.equal(typeof value, "string", `${name} must evaluate to text`);
-      env[name] = value as string;
-    }
-  }
-  return env;
-}
 
 const isSet = (value: ArmValue | undefined): boolean =>
   value !== undefined && (isOpaque(value) || (typeof value === "string" && value.trim() !== ""));
@@ -120,7 +82,7 @@ describe("app settings the template gives the Function App", () => {
         [...evaluatedSettings(parameters)].filter(([, value]) => isSet(value)).map(([name]) => name),
       ),
     );
-    const doc = read("docs/deployment.md");
+    const doc = readRepoFile("docs/deployment.md");
     const section = doc.slice(doc.indexOf("## Settings the template does not set"));
     assert.ok(
       section.length < doc.length,
@@ -206,18 +168,20 @@ describe("MIMECAST_SCHEDULE (read when the timer trigger is registered)", () => 
   test("the template's default is the connector's default, in the schema and in src/index.ts's fallback", () => {
     assert.equal(template.parameters?.["schedule"]?.defaultValue, DEFAULT_SCHEDULE);
     assert.equal(settingSchema("MIMECAST_SCHEDULE").default, DEFAULT_SCHEDULE);
-    assert.ok(read("src/index.ts").includes(`process.env["MIMECAST_SCHEDULE"] ?? "${DEFAULT_SCHEDULE}"`));
+    assert.ok(
+      readRepoFile("src/index.ts").includes(`process.env["MIMECAST_SCHEDULE"] ?? "${DEFAULT_SCHEDULE}"`),
+    );
   });
 
   test("the docs say a changed schedule needs a restart", () => {
-    const paragraphs = read("docs/deployment.md").split(/\n\s*\n/);
+    const paragraphs = readRepoFile("docs/deployment.md").split(/\n\s*\n/);
     assert.ok(paragraphs.some((p) => p.includes("`MIMECAST_SCHEDULE`") && /restart/.test(p)));
   });
 });
 
 describe("Durable backend (durableBackend): azureStorage or durableTaskScheduler", () => {
   const PROVIDER = "AzureFunctionsJobHost__extensions__durableTask__storageProvider";
-  const host = JSON.parse(read("host.json")) as {
+  const host = JSON.parse(readRepoFile("host.json")) as {
     extensions: { durableTask: { hubName: string; storageProvider: Record<string, unknown> } };
   };
   const dtsResources = template.resources.filter((r) => r.type.startsWith("Microsoft.DurableTask/"));
@@ -276,6 +240,28 @@ describe("Durable backend (durableBackend): azureStorage or durableTaskScheduler
     // The connector itself starts the same way on either backend.
     const config = loadConfig(appEnvironment(DTS), NOW, { redactor: new SecretRedactor() });
     assert.deepEqual(config.warnings, []);
+  });
+
+  // Microsoft Learn, "Quickstart: Configure a Durable Functions app to use Durable Task Scheduler": non-.NET apps
+  // get the azureManaged provider from the standard bundle, version [4.32.0, 5.0.0).
+  test("host.json's extension bundle carries the azureManaged provider (4.32.0 or later), as docs/deployment.md says", () => {
+    const bundle = (
+      JSON.parse(readRepoFile("host.json")) as { extensionBundle: { id: string; version: string } }
+    ).extensionBundle;
+    assert.equal(bundle.id, "Microsoft.Azure.Functions.ExtensionBundle");
+    const range = /^\[(\d+)\.(\d+)\.(\d+), 5\.0\.0\)$/.exec(bundle.version);
+    assert.ok(
+      range,
+      `a pinned v4 range, not ${bundle.version} (a wildcard lower bound admits bundles without the provider)`,
+    );
+    const [major, minor] = [Number(range[1]), Number(range[2])];
+    assert.ok(major === 4 && minor >= 32, `${bundle.version} starts below 4.32.0`);
+    const docs = readRepoFile("docs/deployment.md");
+    assert.ok(docs.includes(`\`${bundle.version}\``), "docs/deployment.md names the bundle range");
+    assert.match(
+      docs,
+      /learn\.microsoft\.com\/azure\/durable-task\/scheduler\/quickstart-durable-task-scheduler/,
+    );
   });
 
   test("an unknown backend is refused by the template", () => {

@@ -4,7 +4,7 @@
  */
 
 export interface ArmTemplate {
-  parameters?: Record<string, { type: string; defaultValue?: unknown }>;
+  parameters?: Record<string, { type: string; defaultValue?: unknown; allowedValues?: unknown[] }>;
   variables?: Record<string, unknown>;
   resources: ArmResource[];
   outputs?: Record<string, unknown>;
@@ -127,12 +127,17 @@ export const isOpaque = (value: unknown): value is Opaque =>
 export interface EvaluateOptions {
   /** What environment() returns (e.g. { portal: "https://portal.azure.us" }); unset: Opaque. */
   environment?: { [key: string]: ArmValue };
+  /**
+   * What a reference() call returns, by its expression text (e.g. a stand-in DCR immutable id); undefined
+   * or unset: Opaque, as ARM computes it at deployment.
+   */
+  reference?: (text: string) => ArmValue | undefined;
 }
 
 /**
  * Evaluates a template value ("[…]" strings are expressions) with the given parameter values (declared
  * defaults fill the rest). Supports literals, parameters(), variables(), if(), equals(), empty(), not(),
- * and(), or(), contains(), format(), replace(), union() of objects and environment() (when options give one); any other call (and property access on it) is Opaque. if() evaluates only the chosen
+ * and(), or(), contains(), format(), replace(), union() of objects, environment() and reference() (when options give them); any other call (and property access on it) is Opaque. if() evaluates only the chosen
  * branch, as ARM does; an Opaque condition is an error, because the outcome would be a guess.
  */
 export function evaluate(
@@ -231,6 +236,8 @@ export function evaluate(
       }
       case "environment":
         return options.environment ?? { opaque: node.text };
+      case "reference":
+        return options.reference?.(node.text) ?? { opaque: node.text };
       case "true":
         return true;
       case "false":

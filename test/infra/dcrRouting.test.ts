@@ -10,7 +10,12 @@ import { probeSinks } from "../../src/doctor/sinkProbe";
 import { CONNECTOR_HEALTH_STREAM } from "../../src/ingest/streams";
 import { RoutedSink } from "../../src/sentinel/routedSink";
 import type { Sink, UploadOutcome } from "../../src/sentinel/sink";
-import { SecretRedactor } from "../../src/shared/logger";
+import { SecretRedactor, silentLogger } from "../../src/shared/logger";
+import { ingestionStatus } from "../../src/http/control";
+import type { ControlClient } from "../../src/http/control";
+import { renderStatusPage } from "../../src/localhost/statusPage";
+import { evaluate } from "./arm";
+import { appEnvironment, template } from "./appEnvironment";
 
 const DEFAULT = `dcr-${"a".repeat(32)}`;
 const SECOND = `dcr-${"b".repeat(32)}`;
@@ -115,5 +120,75 @@ describe("DCR routing", () => {
       checks[1]!.detail,
       new RegExp(`Monitoring Metrics Publisher on the DCR ${SECOND}.*Audit_CL, Renamed_CL`),
     );
+  });
+});
+
+/** A task hub with nothing in it: no supervisor yet, no checkpoints, no backfills. */
+const emptyHub: ControlClient = {
+  startNew: () => Promise.reject(new Error("not used")),
+  getStatus: () => Promise.reject(new Error("404 instance not found")),
+  terminate: () => Promise.resolve(),
+  readEntityState: () => Promise.resolve({ entityExists: false }),
+  signalEntity: () => Promise.resolve(),
+};
+
+describe("the status route names each feed's table and the DCR holding its stream", () => {
+  // Renames move a table's stream name, not its DCR: the template keys routes by the renamed table.
+  const parameters = {
+    workspaceName: "sentinel-ws",
+    mimecastClientId: "client-id",
+    tableNames: { Ttp_Url_CL: "MimecastTTPUrl_CL", MimecastRejections_CL: "Rejected_CL" },
+  };
+  // Stand-in immutable ids, one per DCR the template builds (Azure assigns the real ones).
+  const dcrs = template.resources.filter((r) => r.type === "Microsoft.Insights/dataCollectionRules");
+  const nameVariable = (resource: (typeof dcrs)[number]): string =>
+    /variables\('(\w+)'\)/.exec(String(resource.name))![1]!;
+  const idOf = (variable: string): string =>
+    `dcr-${(dcrs.findIndex((r) => nameVariable(r) === variable) + 1).toString(16).repeat(32)}`;
+  const reference = (text: string): { immutableId: string } | undefined => {
+    const dcr = /dataCollectionRules', variables\('(\w+)'\)/.exec(text);
+    return dcr ? { immutableId: idOf(dcr[1]!) } : undefined;
+  };
+  /** Oracle: the DCR resource whose data flows carry `Custom-<table>`, from the template as Azure reads it. */
+  const templateDcrFor = (table: string): string[] =>
+    dcrs
+      .filter((r) =>
+        (r.properties!["dataFlows"] as { streams: string[] }[]).some((flow) =>
+          flow.streams.some((stream) => evaluate(stream, template, parameters) === `Custom-${table}`),
+        ),
+      )
+      .map((r) => idOf(nameVariable(r)));
+
+  test("every cursor's DCR is the one the template's data flows send its table through", async () => {
+    assert.ok(dcrs.length > 1, "the tables are spread over several DCRs");
+    const config = loadConfig(appEnvironment(parameters, reference), NOW, { redactor: new SecretRedactor() });
+    const status = await ingestionStatus({ client: emptyHub, config, now: () => NOW, logger: silentLogger });
+    const cursors = status.body["cursors"] as { feed: string; table?: string; dcr?: string }[];
+    assert.ok(cursors.length > 10);
+    for (const cursor of cursors) {
+      assert.ok(cursor.table, `${cursor.feed}: a table`);
+      assert.deepEqual([cursor.dcr], templateDcrFor(cursor.table), `${cursor.feed} → ${cursor.table}`);
+    }
+    const byFeed = new Map(cursors.map((c) => [c.feed, c]));
+    assert.equal(byFeed.get("ttp-url")?.table, "MimecastTTPUrl_CL");
+    assert.equal(byFeed.get("rejections")?.table, "Rejected_CL");
+    assert.equal(new Set(cursors.map((c) => c.dcr)).size, dcrs.length, "every DCR serves some feed");
+    // The local status page shows the same route in each cursor's row.
+    const page = renderStatusPage(status.body, []);
+    const row = byFeed.get("rejections")!;
+    assert.ok(page.includes(`<td class="route">Rejected_CL → ${row.dcr}</td>`), "page shows table → DCR");
+  });
+
+  test("with the local sink a cursor names its table and no DCR", async () => {
+    const config = loadConfig({ MIMECAST_CLIENT_ID: "id", MIMECAST_CLIENT_SECRET: "secret-value-1" }, NOW, {
+      redactor: new SecretRedactor(),
+    });
+    assert.equal(config.sink.kind, "local");
+    const status = await ingestionStatus({ client: emptyHub, config, now: () => NOW, logger: silentLogger });
+    const audit = (status.body["cursors"] as { feed: string; table?: string; dcr?: string }[]).find(
+      (c) => c.feed === "audit",
+    );
+    assert.deepEqual([audit?.table, audit?.dcr], ["Audit_CL", undefined]);
+    assert.ok(renderStatusPage(status.body, []).includes('<td class="route">Audit_CL</td>'));
   });
 });

@@ -69,6 +69,7 @@ describe("the local host's status page (headless Chromium)", () => {
           eventsTotal: number;
           deadLettered: number;
           owner?: string;
+          table?: string;
         }[];
       };
       const page = await context.newPage();
@@ -87,6 +88,8 @@ describe("the local host's status page (headless Chromium)", () => {
         assert.equal(row[3], c.status);
         assert.equal(row[5], String(c.eventsTotal));
         assert.equal(row[7], String(c.deadLettered));
+        // Local files: the table alone (a Sentinel deployment shows "table → DCR immutable id").
+        assert.equal(row[9], c.table, "destination table");
       }
       assert.ok(
         status.cursors.some((c) => c.eventsTotal > 0),
