@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { IngestCounts } from "../ingest/types";
 import { addCounts, zeroCounts } from "../ingest/types";
 import { checkpointEntityId, digestEntityId } from "../orchestrators/dispatch";
@@ -5,9 +6,24 @@ import { progressOf } from "../planning/checkpoint";
 import type { CheckpointState, ProgressReport, UnitResult, WorkUnit } from "../planning/types";
 import { runUnit } from "../runtime/runUnit";
 import type { Runtime } from "../runtime/runtime";
+import type { Clock } from "../shared/clock";
+import { systemClock } from "../shared/clock";
 import { globalRedactor } from "../shared/logger";
 import type { CheckpointChannel } from "./checkpointChannel";
+import type { LeaseTiming } from "./runLease";
+import { LEASE_TIMING, leadOrFollow, releaseLead } from "./runLease";
 import { sharedLimitsFor } from "./sharedLimits";
+
+/** How long past its own budget a copy waits for another copy of its run (runLease). */
+export const FOLLOW_GRACE_MS = 60_000;
+/** The least budget a copy that waited for another one still runs with. */
+const MIN_BUDGET_AFTER_WAIT_MS = 10_000;
+
+/** The real-time clock and timings of the lead/follow protocol (tests shorten them). */
+export interface LeaseOptions {
+  wall: Clock;
+  timing: LeaseTiming;
+}
 
 /**
  * Runs one unit with checkpoints inside it. With a channel to the entities:
@@ -18,7 +34,9 @@ import { sharedLimitsFor } from "./sharedLimits";
  * - after every request Sentinel accepted (one ≤ 900 KB call) and at the unit's end, the resume point
  *   is signalled to the cursor's checkpoint (`progress`) — after the digest of what it covers, for a
  *   first pass — so a kill, a recycle, a hard terminate or a second execution repeats at most the
- *   request in flight.
+ *   request in flight;
+ * - two copies running at the same time (Durable replays an episode that crashed between sending its
+ *   work and committing it) do not both send: one leads, the other waits for its result (runLease).
  * Without one (an older host), the unit runs as before and its digest travels in the result.
  */
 export async function ingestWithProgress(
@@ -26,6 +44,7 @@ export async function ingestWithProgress(
   unit: WorkUnit,
   budgetMs: number,
   channel: CheckpointChannel | undefined,
+  lease: LeaseOptions = { wall: systemClock, timing: LEASE_TIMING },
 ): Promise<UnitResult> {
   let start: WorkUnit = unit;
   let base: IngestCounts = zeroCounts();
@@ -40,6 +59,41 @@ export async function ingestWithProgress(
     }
   };
   await refreshLimits();
+  const executor = randomUUID();
+  const run = unit.run;
+  let budget = budgetMs;
+  if (channel && run) {
+    const waitStarted = lease.wall.now();
+    const role = await leadOrFollow(
+      channel,
+      { ...withoutSeen(unit), run },
+      executor,
+      budgetMs + FOLLOW_GRACE_MS,
+      lease.wall,
+      lease.timing,
+    ).catch((error: unknown) => {
+      runtime.logger.warn("run not claimed; sending anyway", { cursor: unit.key, error: describe(error) });
+      return { role: "lead", why: "unreadable" } as const;
+    });
+    if (role.role === "follow") {
+      runtime.logger.info("another execution of this run finished it; returning its result", {
+        cursor: unit.key,
+      });
+      return role.result;
+    }
+    if (role.role === "late") {
+      runtime.logger.info("this run's result is already recorded; nothing to send", { cursor: unit.key });
+      return {
+        kind: "partial",
+        counts: zeroCounts(),
+        resume: unit.resume,
+        reason: "another execution of this run already recorded its result",
+      };
+    }
+    if (role.why !== "claimed") runtime.logger.warn("leading a run", { cursor: unit.key, why: role.why });
+    const waited = lease.wall.now() - waitStarted;
+    if (waited > 0) budget = Math.max(budgetMs - waited, Math.min(budgetMs, MIN_BUDGET_AFTER_WAIT_MS));
+  }
   if (channel) {
     const prior = progressOf(
       await readQuietly<CheckpointState>(runtime, channel, checkpointEntityId(unit.key)),
@@ -85,7 +139,13 @@ export async function ingestWithProgress(
           }
         }
       : undefined;
-  const result = await runUnit(runtime, start, budgetMs, undefined, onSegmentAccepted);
+  let result: UnitResult;
+  try {
+    result = await runUnit(runtime, start, budget, undefined, onSegmentAccepted);
+  } catch (error) {
+    if (channel && run) await releaseQuietly(runtime, channel, { ...withoutSeen(unit), run }, executor, seq);
+    throw error;
+  }
   const out: UnitResult = { ...result, counts: addCounts(base, result.counts) };
   if (channel && unit.kind === "time-window" && out.digest !== undefined) {
     try {
@@ -97,7 +157,29 @@ export async function ingestWithProgress(
   }
   // Reasons end up in checkpoints, status and health rows: never with a secret in them.
   if (out.kind === "failed" || out.kind === "partial") out.reason = globalRedactor.redact(out.reason);
+  // A digest still in the result could not be stored: a follower could not return it, so it leads.
+  if (channel && run && out.digest === undefined) {
+    await releaseQuietly(runtime, channel, { ...withoutSeen(unit), run }, executor, seq, out);
+  } else if (channel && run) {
+    await releaseQuietly(runtime, channel, { ...withoutSeen(unit), run }, executor, seq);
+  }
   return out;
+}
+
+async function releaseQuietly(
+  runtime: Runtime,
+  channel: CheckpointChannel,
+  unit: WorkUnit & { run: NonNullable<WorkUnit["run"]> },
+  executor: string,
+  seq: number,
+  result?: UnitResult,
+): Promise<void> {
+  try {
+    await releaseLead(channel, unit, executor, seq, result);
+  } catch (error) {
+    // A follower then takes over once this copy's position stops moving (LeaseTiming.staleMs).
+    runtime.logger.warn("run not released", { cursor: unit.key, error: describe(error) });
+  }
 }
 
 async function readQuietly<T>(

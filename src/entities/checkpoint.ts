@@ -1,5 +1,7 @@
 import type { EntityContext, EntityHandler } from "durable-functions";
 import { initialCheckpoint, recordProgress, recordResult, resetCheckpoint } from "../planning/checkpoint";
+import type { ClaimInput, ReleaseInput } from "../planning/runClaims";
+import { claimRun, releaseRun } from "../planning/runClaims";
 import type { CheckpointState, ProgressReport, UnitResult, WorkUnit } from "../planning/types";
 
 /**
@@ -13,6 +15,8 @@ export type CheckpointOperation =
   | { name: "get" }
   | { name: "record"; input: { unit: WorkUnit; result: UnitResult; at: number } }
   | { name: "progress"; input: ProgressReport }
+  | { name: "claim"; input: ClaimInput }
+  | { name: "release"; input: ReleaseInput }
   | { name: "delete" }
   | { name: "reset"; input: { at: number; by: string; reason: string; watermark?: number } };
 
@@ -34,6 +38,17 @@ export function applyCheckpointOperation(
       }
       const next = recordProgress(current, input);
       return { state: next, reply: next };
+    }
+    case "claim": {
+      if (!isClaimInput(input)) return { state, reply: { error: "claim needs {unit (with run), by}" } };
+      const next = claimRun(current, input);
+      return { state: next === current ? state : next, reply: next };
+    }
+    case "release": {
+      if (!isReleaseInput(input))
+        return { state, reply: { error: "release needs {run, by, seq} and an optional result" } };
+      const next = releaseRun(current, input);
+      return { state: next === current ? state : next, reply: next };
     }
     case "get":
       return { state, reply: current };
@@ -93,6 +108,34 @@ function isProgressInput(input: unknown): input is ProgressReport {
     isObject(input["counts"]) &&
     typeof input["seq"] === "number" &&
     typeof input["at"] === "number"
+  );
+}
+
+function isRunStamp(value: unknown): boolean {
+  return isObject(value) && typeof value["at"] === "number" && typeof value["n"] === "number";
+}
+
+function isClaimInput(input: unknown): input is ClaimInput {
+  if (!isObject(input) || !isObject(input["unit"]) || typeof input["unit"]["kind"] !== "string") return false;
+  const takeover = input["takeover"];
+  return (
+    isRunStamp(input["unit"]["run"]) &&
+    typeof input["by"] === "string" &&
+    (takeover === undefined ||
+      (isObject(takeover) && typeof takeover["from"] === "string" && typeof takeover["seq"] === "number"))
+  );
+}
+
+function isReleaseInput(input: unknown): input is ReleaseInput {
+  return (
+    isObject(input) &&
+    isRunStamp(input["run"]) &&
+    typeof input["by"] === "string" &&
+    typeof input["seq"] === "number" &&
+    (input["result"] === undefined ||
+      (isObject(input["result"]) &&
+        typeof input["result"]["kind"] === "string" &&
+        isObject(input["result"]["counts"])))
   );
 }
 

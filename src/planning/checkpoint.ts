@@ -80,7 +80,7 @@ export function recordResult(
     totals: addCounts(state.totals, ledger.delta),
     ...(ledger.runs ? { runs: ledger.runs } : {}),
   };
-  if ((unit.epoch ?? 0) < (state.epoch ?? 0)) return next; // planned before a reset: counts only
+  if ((unit.epoch ?? 0) < (state.epoch ?? 0)) return withoutClaimOf(next, unit.run); // planned before a reset: counts only
   next.lastRun = { at, counts: result.counts, outcome: result.kind };
   const stamp = unit.run ? { ...unit.run, seq: 0, final: true } : undefined;
   switch (unit.kind) {
@@ -125,6 +125,15 @@ export function recordResult(
   if (result.kind === "rate-limited") {
     next.rateLimitedUntil = Math.max(state.rateLimitedUntil ?? 0, result.until);
   }
+  return withoutClaimOf(next, unit.run);
+}
+
+/** A recorded run needs no arbitration between its copies any more (planning/runClaims). */
+function withoutClaimOf(state: CheckpointState, run: RunStamp | undefined): CheckpointState {
+  if (!run || !state.claims?.some((c) => sameRun(c, run))) return state;
+  const claims = state.claims.filter((c) => !sameRun(c, run));
+  const next: CheckpointState = { ...state, claims };
+  if (claims.length === 0) delete next.claims;
   return next;
 }
 

@@ -117,6 +117,20 @@ export interface PositionStamp extends RunStamp {
   final?: boolean;
 }
 
+/**
+ * The execution of a run that may send rows. Durable can run two copies of one activity at once (an
+ * episode that crashed between sending and committing is replayed and sends its work again); the copy
+ * whose claim the entity took first leads, the others wait for its result or take over when it stops
+ * moving. `result` is the leader's result once it released the run, for a follower to return.
+ */
+export interface RunClaim extends RunStamp {
+  by: string;
+  done?: true;
+  /** The leader's last progress segment when it released the run. */
+  doneSeq?: number;
+  result?: UnitResult;
+}
+
 /** A segment's progress, signalled by the activity after Sentinel accepted it. */
 export interface ProgressReport {
   unit: WorkUnit;
@@ -185,6 +199,8 @@ export interface CheckpointState {
   epoch?: number;
   /** The recent runs' counts (bounded), for idempotent totals. */
   runs?: RunLedgerEntry[];
+  /** Which execution of an unfinished run may send (see planning/runClaims): at most MAX_CLAIMS_KEPT. */
+  claims?: RunClaim[];
   totals: IngestCounts;
   lastRun?: { at: number; counts: IngestCounts; outcome: UnitResult["kind"] };
   lastSuccessAt?: number;

@@ -154,13 +154,10 @@ export function scenarios(profile: Profile): { inProcess: InProcessScenario[]; k
   });
   // An orchestration episode that sends its activity messages, then dies before committing its history
   // (Azure Storage's at-least-once): the replay sends them again and both copies run at the same time.
+  // One copy leads (its claim reached the checkpoint entity first), the other returns its result.
   inProcess.push({
     name: "crash-between-send-and-commit",
     seed: SEED + 4,
-    // Found by this run, not fixed yet (issue 10): two copies running concurrently cannot see each other's
-    // progress in time, so both send the unit. Reported as a todo, not hidden.
-    knownIssue:
-      "two concurrent copies of one activity (an episode crashed between send and commit) both send the unit (issue 10)",
     volume: profile.kinds,
     engine: { atLeastOnce: { crashBetweenSendAndCommit: true } },
     ...cycles,
