@@ -194,6 +194,7 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
       endMs: lastRequestAt(sim),
       ledger,
       malformed,
+      siemMayStream: siemMayStream({ ...baseSettings(scenario.volume), ...scenario.settings }),
       ...(scenario.volume.lateHorizonSeconds !== undefined
         ? { lateHorizonMs: scenario.volume.lateHorizonSeconds * 1000 }
         : {}),
@@ -214,6 +215,12 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
     await embedded.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Whether a run's SIEM types may be on the stream: MIMECAST_SIEM_PATH (default auto) names more than batch. */
+export function siemMayStream(settings: Record<string, string>): boolean {
+  const value = (settings["MIMECAST_SIEM_PATH"] ?? "auto").toLowerCase();
+  return value.split(",").some((part) => !/^\s*(?:[a-z-]+(?::[a-z-]+)?\s*=\s*)?batch\s*$/.test(part));
 }
 
 /** Whether startEmbedded reads every one of these options (it ignores options it does not know). */
@@ -335,7 +342,16 @@ export async function runKills(scenario: KillScenario): Promise<RunReport> {
       ...simOptions(scenario.volume),
     });
     try {
-      const accounting = oracle({ sim: truth, startMs, endMs, ledger });
+      const accounting = oracle({
+        sim: truth,
+        startMs,
+        endMs,
+        ledger,
+        siemMayStream: siemMayStream(baseSettings(scenario.volume)),
+        ...(scenario.volume.lateHorizonSeconds !== undefined
+          ? { lateHorizonMs: scenario.volume.lateHorizonSeconds * 1000 }
+          : {}),
+      });
       if (kills < scenario.kills) accounting.violations.push(`only ${kills} kills`);
       return {
         name: scenario.name,

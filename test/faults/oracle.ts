@@ -29,6 +29,26 @@ const SWEEP_SLACK_MS = 20 * MINUTE_MS;
  */
 export const KILL_RESEND_PER_CURSOR = 2_000;
 const DEAD_LETTER_TABLE = "MimecastDeadLetter_CL";
+/**
+ * The SIEM stream's late-event contract (docs/ingestion.md, "SIEM: batch and stream"): the stream reads
+ * each 15-minute event-time bucket at the live edge, then again at these fractions of the late horizon
+ * after the bucket's end; a late event arrives with the first re-read after its publication. Stated
+ * here from the docs, not imported, so a connector that stops re-reading fails the oracle.
+ */
+const STREAM_BUCKET_MS = 15 * MINUTE_MS;
+const STREAM_REREAD_FRACTIONS = [1 / 12, 1 / 4, 1];
+
+/** When the stream's first re-read after a late event's publication happens (undefined: none does). */
+export function streamRereadAt(
+  eventTime: number,
+  publishTime: number,
+  horizonMs: number,
+): number | undefined {
+  const bucketEnd = Math.floor(eventTime / STREAM_BUCKET_MS) * STREAM_BUCKET_MS + STREAM_BUCKET_MS;
+  return STREAM_REREAD_FRACTIONS.map((f) => bucketEnd + Math.round(horizonMs * f)).find(
+    (at) => at >= publishTime,
+  );
+}
 
 const settingDefault = (name: "MIMECAST_LAG_SECONDS" | "MIMECAST_LATE_HORIZON_SECONDS"): number =>
   Number((SETTINGS_SCHEMA.properties[name] as { default: number }).default) * 1000;
@@ -139,6 +159,12 @@ export interface OracleInput {
   malformed?: readonly { file: string; lineNumber: number; text: string; originalLine: string }[];
   lagMs?: number;
   lateHorizonMs?: number;
+  /**
+   * SIEM types may be on the stream (MIMECAST_SIEM_PATH is not `batch`): a late SIEM event is due only
+   * once the stream's re-read after its publication is a sweep's slack behind the end; before that it
+   * is pending. On `batch` every event of a listed file is due.
+   */
+  siemMayStream?: boolean;
 }
 
 export interface OracleReport {
@@ -225,11 +251,21 @@ export function oracle(input: OracleInput): OracleReport {
         basis: "publish",
         type,
       })) {
-        const what = `${feed.id}~${type} published ${new Date(event.publishTime).toISOString()}`;
+        const what = `${feed.id}~${type} published ${new Date(event.publishTime).toISOString()} (event ${new Date(event.eventTime).toISOString()})`;
+        const listed = event.publishTime < siemDueBefore;
+        const reread =
+          input.siemMayStream === true && event.publishTime > event.eventTime
+            ? streamRereadAt(event.eventTime, event.publishTime, horizonMs)
+            : undefined;
+        const pending =
+          listed &&
+          input.siemMayStream === true &&
+          event.publishTime > event.eventTime &&
+          (reread === undefined || reread > input.endMs - SWEEP_SLACK_MS);
         note(
           contentKey(feed.defaultTable, event.record),
-          event.publishTime < siemDueBefore,
-          false,
+          listed && !pending,
+          pending,
           what,
           `${feed.id}~${type}`,
         );
