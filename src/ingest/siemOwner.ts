@@ -1,4 +1,5 @@
 import { formatDay } from "../feeds/time";
+import { siemPathView } from "../planning/siemPath";
 import { sweepAges } from "../planning/sweeps";
 import { decodeDigest, encodeDigest } from "./digest";
 import { SIEM_START } from "./siemBatch";
@@ -98,10 +99,8 @@ export function ownerCursorFrom(resume: unknown, now: number): SiemOwnerCursor {
   };
 }
 
-/** Status: who owns the type and why (a plain batch cursor: batch, by setting). */
-export function ownerOf(cursor: unknown): { owner: "batch" | "stream"; why: string } {
-  return isOwnerCursor(cursor) ? { owner: cursor.owner, why: cursor.why } : { owner: "batch", why: "batch" };
-}
+/** Status: who owns the type, why and since when (a plain batch cursor: batch, by setting). */
+export const ownerOf = siemPathView;
 
 /** Does batch send this record? (event time, EventId hash) */
 export function batchOwns(
