@@ -21,7 +21,7 @@ import { LocalHost, TOKEN_FILE } from "../src/localhost/localHost";
 import { DurableStore, STORE_FILE, StoreLockedError } from "../src/localhost/store";
 import type { LocalHostOptions } from "../src/localhost/localHost";
 import { createRuntime } from "../src/runtime/runtime";
-import { summaryTable } from "../src/runtime/statusSummary";
+import { ownerLines, summaryTable } from "../src/runtime/statusSummary";
 import type { SummaryCursor } from "../src/runtime/statusSummary";
 import { createLogger } from "../src/shared/logger";
 import { manualClock } from "../simulator/index";
@@ -207,6 +207,7 @@ async function printSummary(host: LocalHost, progress: Progress, sinkDir: string
     `\n${done === 0 ? "no cycle finished in this run" : `${done} cycle(s) finished in this run (last: cycle ${progress.lastCycle})`}; ${host.runtime.config.sink.kind} sink${host.runtime.config.sink.kind === "local" ? ` (${sinkDir})` : ""}:`,
   );
   say(summaryTable(cursors));
+  for (const owner of ownerLines(cursors)) say(owner);
   return cursors.filter((c) => c.status === "failing").length;
 }
 

@@ -369,7 +369,7 @@ const properties = {
     format: "siem-paths",
     default: "auto",
     description:
-      "Which path delivers each SIEM type (siem-cg's 10, siem-ci's 3): batch (the 15-minute batch files only), stream (the near-real-time event stream for the live edge; batch only for history and for gaps the stream's 24 hours cannot serve) or auto (the stream while it keeps up, batch when it fails, is rate-limited or falls behind for 10 minutes). A default first, then exceptions per feed or type, e.g. auto,siem-cg:journal=batch,siem-ci=stream. The status endpoint (cursors[].path) and the npm start summary show which path owns each type and why.",
+      "Which path delivers each SIEM type (siem-cg's 10, siem-ci's 3): batch (the 15-minute batch files only), stream (the near-real-time event stream for the live edge; batch only for history and for gaps the stream's 24 hours cannot serve) or auto (the stream while it keeps up, batch when it fails, is rate-limited or falls behind for 10 minutes). A default first, then exceptions per feed or type, e.g. auto,siem-cg:journal=batch,siem-ci=stream. The status endpoint (cursors[].owner, ownerReason, ownerSince), the status page, the npm start summary and the health table (SiemPath, SiemPathReason, SiemPathSince) show which path owns each type, why and since when.",
     examples: ["auto", "batch,siem-cg:receipt=stream"],
     "x-group": "Schedule and feeds",
     "x-expected": "batch, stream or auto, then optional feed[:type]=path entries separated by commas",

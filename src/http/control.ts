@@ -20,6 +20,7 @@ import { cycleSettingsFrom } from "../runtime/cycleSettings";
 import { cursorView, summaryLines } from "../runtime/statusSummary";
 import type { Logger } from "../shared/logger";
 import { isOwnerCursor, ownerOf } from "../ingest/siemOwner";
+import type { SiemPathView } from "../planning/siemPath";
 import { globalRedactor } from "../shared/logger";
 
 /**
@@ -405,7 +406,7 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
         lagSeconds: view.lagSeconds,
         position: c.kind === "siem-day" || c.kind === "token-chain" ? summarize(state.cursor) : undefined,
         // SIEM types: which path (batch files or event stream) owns the type now, and why.
-        ...(c.kind === "siem-day" ? { path: ownerOf(state.cursor), owner: ownerOf(state.cursor).owner } : {}),
+        ...(c.kind === "siem-day" ? siemPathFields(state.cursor) : {}),
         lastSnapshotAt: iso(state.lastSnapshotAt),
         backlogWindows: view.backlogWindows,
         openWindows: state.open.length,
@@ -436,6 +437,20 @@ export async function ingestionStatus(deps: ControlDeps): Promise<ControlRespons
   };
   // One line per cursor first: the overview; the details follow.
   return { status: 200, body: { summary: summaryLines(body.cursors), ...body } };
+}
+
+/** A SIEM type's owner (the status page's "owner" column), the reason and since when. */
+function siemPathFields(cursor: unknown): {
+  owner: SiemPathView["owner"];
+  ownerReason: string;
+  ownerSince?: string;
+} {
+  const view = ownerOf(cursor);
+  return {
+    owner: view.owner,
+    ownerReason: globalRedactor.redact(view.why),
+    ...(view.since !== undefined ? { ownerSince: new Date(view.since).toISOString() } : {}),
+  };
 }
 
 /** The cycle after the last one reported (0 for a new instance): (InstanceId, Cycle) never repeats. */

@@ -1,4 +1,5 @@
 import { formatDay } from "../feeds/time";
+import { siemPathView } from "../planning/siemPath";
 import { sweepAges } from "../planning/sweeps";
 import { decodeDigest, encodeDigest } from "./digest";
 import { SIEM_START } from "./siemBatch";
@@ -55,6 +56,12 @@ export interface StreamSide {
   buckets: StreamBucket[];
   /** First failed call of the current failure streak (outage, 429s). */
   failingSince?: number;
+  /**
+   * First run of the current streak that used up its calls (or time) before its forward read reached
+   * the head: the stream falling behind its rate limit. A run that reaches the head clears it — how long
+   * ago the last run was (the schedule's interval) says nothing about keeping up.
+   */
+  behindSince?: number;
   lastError?: string;
 }
 
@@ -76,7 +83,7 @@ export const BUCKET_MS = 15 * 60_000;
 export const TAIL_MARGIN_MS = 30 * 60_000;
 /** Stay this far inside the stream's 24 hours. */
 export const STREAM_RETENTION_MARGIN_MS = 30 * 60_000;
-/** auto: give the live edge back to batch after the stream failed (or was rate-limited) this long, or fell this far behind. */
+/** auto: give the live edge back to batch after the stream failed (or was rate-limited), or could not keep up, this long. */
 export const FALLBACK_AFTER_MS = 10 * 60_000;
 /** auto: after giving up on the stream, try it again no sooner than this. */
 export const RETRY_STREAM_AFTER_MS = 30 * 60_000;
@@ -98,10 +105,8 @@ export function ownerCursorFrom(resume: unknown, now: number): SiemOwnerCursor {
   };
 }
 
-/** Status: who owns the type and why (a plain batch cursor: batch, by setting). */
-export function ownerOf(cursor: unknown): { owner: "batch" | "stream"; why: string } {
-  return isOwnerCursor(cursor) ? { owner: cursor.owner, why: cursor.why } : { owner: "batch", why: "batch" };
-}
+/** Status: who owns the type, why and since when (a plain batch cursor: batch, by setting). */
+export const ownerOf = siemPathView;
 
 /** Does batch send this record? (event time, EventId hash) */
 export function batchOwns(
@@ -164,8 +169,8 @@ export function handBackReason(
   if (path === "stream") return undefined;
   if (stream.failingSince !== undefined && now - stream.failingSince >= FALLBACK_AFTER_MS)
     return `batch (auto): the stream has failed since ${new Date(stream.failingSince).toISOString()}${stream.lastError ? ` (${stream.lastError})` : ""}`;
-  if (now - stream.edge >= FALLBACK_AFTER_MS)
-    return `batch (auto): the stream is ${Math.round((now - stream.edge) / 60_000)} min behind (its rate limit)`;
+  if (stream.behindSince !== undefined && now - stream.behindSince >= FALLBACK_AFTER_MS)
+    return `batch (auto): the stream has not kept up since ${new Date(stream.behindSince).toISOString()} (${Math.round((now - stream.edge) / 60_000)} min behind, its rate limit)`;
   return undefined;
 }
 

@@ -54,6 +54,10 @@ export interface SiemTypeJob extends UnitJobBase {
 }
 
 export const STREAM_LAG_MS = 10_000;
+const PAGE_LIMIT = "page limit reached; continuing in the next activity";
+/** A partial that stopped on the run's own limits (calls, time, pages), not on a failure. */
+const outOfBudget = (outcome: { reason?: string }): boolean =>
+  outcome.reason === BUDGET_USED || outcome.reason === PAGE_LIMIT;
 const DEFAULT_MAX_STREAM_CALLS = 40;
 const MAX_PAGES_PER_RANGE = 500;
 
@@ -230,6 +234,7 @@ async function runStream(
   let calls = 0;
   let failingSince = start.failingSince;
   let lastError = start.lastError;
+  let behindSince = start.behindSince;
 
   const state = (): StreamSide => {
     const list = [...buckets.values()]
@@ -242,6 +247,7 @@ async function runStream(
         buckets: list,
         ...(failingSince !== undefined ? { failingSince } : {}),
         ...(lastError !== undefined ? { lastError } : {}),
+        ...(behindSince !== undefined ? { behindSince } : {}),
       },
       job.lateHorizonMs,
     );
@@ -324,12 +330,7 @@ async function runStream(
       tokens.add(result.nextPage);
       token = result.nextPage;
     }
-    return {
-      kind: "partial",
-      counts,
-      resume: undefined,
-      reason: "page limit reached; continuing in the next activity",
-    };
+    return { kind: "partial", counts, resume: undefined, reason: PAGE_LIMIT };
   };
 
   try {
@@ -338,9 +339,14 @@ async function runStream(
       const bucket = bucketAt(bucketStart(edge));
       const to = Math.min(head, bucket.from + BUCKET_MS);
       const read = await readRange({ from: edge, to }, bucket);
-      if (read !== "done") return { state: state(), outcome: read };
+      if (read !== "done") {
+        // Out of calls or time before the head: the stream is not keeping up (auto hands back after a while).
+        if (read.kind === "partial" && outOfBudget(read)) behindSince ??= job.now();
+        return { state: state(), outcome: read };
+      }
       edge = to;
     }
+    behindSince = undefined;
     for (const bucket of [...buckets.values()].sort((a, b) => a.from - b.from)) {
       const end = bucket.from + BUCKET_MS;
       if (bucket.stage >= ages.length || end > edge) continue;

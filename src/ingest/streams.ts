@@ -49,6 +49,10 @@ export const CONNECTOR_HEALTH_STREAM: StreamSchema = {
     { name: "RateLimitedUntil", type: "datetime" },
     { name: "LastError", type: "string" },
     { name: "LastErrorAt", type: "datetime" },
+    // SIEM types only: "batch" or "stream", why that path owns the type, and since when.
+    { name: "SiemPath", type: "string" },
+    { name: "SiemPathReason", type: "string" },
+    { name: "SiemPathSince", type: "datetime" },
   ],
 };
 

@@ -9,6 +9,9 @@ interface PageCursor {
   cursor: string;
   feed: string;
   owner?: string;
+  /** SIEM types: why the owner owns the type, and since when. */
+  ownerReason?: string;
+  ownerSince?: string;
   status: string;
   lagSeconds?: number;
   eventsTotal: number;
@@ -76,6 +79,12 @@ function destination(c: PageCursor): string {
   return c.dcr ? `${c.table} → ${c.dcr}` : c.table;
 }
 
+/** A SIEM type's reason for its owner and since when; empty for other cursors. */
+function why(c: PageCursor): string {
+  if (!c.ownerReason) return "";
+  return c.ownerSince ? `${c.ownerReason} (since ${c.ownerSince})` : c.ownerReason;
+}
+
 /** A polyline chart of `values` over the samples' times, scaled to its own maximum. */
 function chart(title: string, unit: string, samples: readonly StatusSample[], values: number[]): string {
   const width = 420;
@@ -105,7 +114,7 @@ export function renderStatusPage(body: Record<string, unknown>, samples: readonl
 <td>${escape(c.feed)}</td><td>${escape(c.cursor)}</td><td>${escape(c.owner ?? instance)}</td><td class="status">${escape(c.status)}</td>
 <td class="num">${lag(c.lagSeconds)}</td><td class="num">${c.eventsTotal}</td><td class="num">${c.eventsLastCycle ?? "–"}</td>
 <td class="num">${c.deadLettered}</td><td class="error">${escape(c.lastError ?? "")}</td>
-<td class="route">${escape(destination(c))}</td></tr>`,
+<td class="route">${escape(destination(c))}</td><td class="why">${escape(why(c))}</td></tr>`,
     )
     .join("\n");
   // Throughput: events per minute between consecutive samples.
@@ -133,7 +142,7 @@ tr.ok td.status{color:#1a7f37}figure{display:inline-block;margin:1rem 1rem 0 0}
 <h1>mimecast-sentinel</h1>
 <p>${header}</p>
 <p>Read-only; the same data as <a href="/api/ingestion/status">/api/ingestion/status</a>. Reloads every ${REFRESH_SECONDS} s.</p>
-<table id="cursors"><thead><tr><th>feed</th><th>cursor</th><th>owner</th><th>status</th><th>lag</th><th>events</th><th>last cycle</th><th>dead-letters</th><th>last error</th><th>table → DCR</th></tr></thead>
+<table id="cursors"><thead><tr><th>feed</th><th>cursor</th><th>owner</th><th>status</th><th>lag</th><th>events</th><th>last cycle</th><th>dead-letters</th><th>last error</th><th>table → DCR</th><th>owner's reason (since)</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

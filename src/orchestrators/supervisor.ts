@@ -3,6 +3,8 @@ import { cursorLagSeconds, cursorStatus, windowsBehind } from "../planning/curso
 import type { CursorStatus } from "../planning/cursorStatus";
 import { planCursor, planCycle } from "../planning/planner";
 import { nextTick } from "../planning/schedule";
+import { siemPathView } from "../planning/siemPath";
+import type { SiemPathView } from "../planning/siemPath";
 import { initialCheckpoint } from "../planning/checkpoint";
 import type { CheckpointState, CursorDescriptor, CycleSettings } from "../planning/types";
 import type { CursorTally, DispatchSummary } from "./dispatch";
@@ -41,6 +43,8 @@ export interface CursorHealth {
   rateLimitedUntil?: number;
   lastError?: string;
   lastErrorAt?: number;
+  /** SIEM types: which path (batch files or event stream) owns the type, why, and since when. */
+  siemPath?: SiemPathView;
 }
 
 export interface CycleReport {
@@ -217,6 +221,7 @@ export function cursorHealth(
     ambiguous: state?.totals.ambiguous ?? 0,
     ...(rateLimited ? { rateLimitedUntil: state.rateLimitedUntil } : {}),
     ...(state?.lastError ? { lastError: state.lastError.message, lastErrorAt: state.lastError.at } : {}),
+    ...(descriptor.kind === "siem-day" ? { siemPath: siemPathView(state?.cursor) } : {}),
   };
 }
 

@@ -35,6 +35,11 @@ export function healthRows(
     // Errors can quote what a broken endpoint echoed (a secret, a token): never into the table.
     if (c.lastError !== undefined) row["LastError"] = redactor.redact(c.lastError);
     if (c.lastErrorAt !== undefined) row["LastErrorAt"] = iso(c.lastErrorAt);
+    if (c.siemPath !== undefined) {
+      row["SiemPath"] = c.siemPath.owner;
+      row["SiemPathReason"] = redactor.redact(c.siemPath.why);
+      if (c.siemPath.since !== undefined) row["SiemPathSince"] = iso(c.siemPath.since);
+    }
     return row;
   });
 }

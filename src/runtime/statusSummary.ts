@@ -38,6 +38,10 @@ export interface SummaryCursor {
   eventsLastCycle?: number | undefined;
   deadLettered: number;
   lastError?: string | undefined;
+  /** SIEM types: the path that owns the type ("batch" | "stream"), why, and since when (ISO). */
+  owner?: string | undefined;
+  ownerReason?: string | undefined;
+  ownerSince?: string | undefined;
 }
 
 /** "1h05m", "4m10s", "75s": lag at a glance. */
@@ -59,6 +63,8 @@ export function summaryLine(c: SummaryCursor): string {
     `${c.eventsTotal} events${c.eventsLastCycle !== undefined ? ` (+${c.eventsLastCycle})` : ""}`,
     `${c.deadLettered} dead-lettered`,
   ];
+  // The reason starts with the owner ("stream (auto): batch caught up …").
+  if (c.owner) parts.push(`owner: ${oneLine(c.ownerReason ?? c.owner, 80)}`);
   if (c.lastError) parts.push(`last error: ${oneLine(c.lastError, 80)}`);
   return parts.join(" · ");
 }
@@ -91,6 +97,23 @@ export function summaryTable(cursors: readonly SummaryCursor[]): string {
       .join("  ")
       .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
+}
+
+/**
+ * Under the table, one line per SIEM type: the path that owns it, why (cut at 80 characters) and since
+ * when — too long for a column of the table, which stays under ~100 characters. Empty without SIEM types.
+ */
+export function ownerLines(cursors: readonly SummaryCursor[]): string[] {
+  const siem = cursors.filter((c) => c.owner !== undefined);
+  if (siem.length === 0) return [];
+  const width = Math.max(...siem.map((c) => c.cursor.length));
+  return [
+    "SIEM types — owner: reason (since):",
+    ...siem.map((c) => {
+      const since = c.ownerSince ? ` (since ${c.ownerSince.slice(0, 16)}Z)` : "";
+      return `  ${c.cursor.padEnd(width)}  ${oneLine(c.ownerReason ?? c.owner ?? "", 80)}${since}`;
+    }),
+  ];
 }
 
 function oneLine(text: string, max: number): string {

@@ -117,6 +117,19 @@ describe("npm start (the CLI around the local host)", () => {
       );
       assert.match(first.stdout, /2 cycle\(s\) finished in this run \(last: cycle 1\)/);
       assertExitTable(first.stdout, 5);
+      // Issue 13: once batch has caught up, the event stream owns the live edge of each SIEM type — the
+      // lines under the table and the last cycle's health rows say so, with the reason and since when.
+      const owners = first.stdout.split("\n").filter((l) => /^ {2}siem-ci~\S+\s/.test(l));
+      assert.equal(owners.length, 3, `one owner line per siem-ci type in:\n${first.stdout}`);
+      for (const l of owners) assert.match(l, /^ {2}siem-ci~\S+\s+stream \(auto\): .* \(since \S+Z\)$/);
+      const health = readTables(path.join(dataDir, "tables")).get("MimecastConnectorHealth_CL") ?? [];
+      const lastSiem = health.filter((r) => r["Cycle"] === 1 && r["Feed"] === "siem-ci");
+      assert.equal(lastSiem.length, 3);
+      for (const r of lastSiem) {
+        assert.equal(r["SiemPath"], "stream", String(r["Cursor"]));
+        assert.match(String(r["SiemPathReason"]), /^stream \(auto\)/);
+        assert.ok(!Number.isNaN(Date.parse(String(r["SiemPathSince"]))));
+      }
       assert.ok(existsSync(path.join(dataDir, "durable.sqlite")), "the engine's store");
 
       const second = await run(process.execPath, [...args.slice(0, 2), "1", ...args.slice(3)], {

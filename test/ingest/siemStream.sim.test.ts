@@ -40,21 +40,34 @@ interface Driver {
   outcomes: Map<string, number>;
 }
 
-async function open(ordering: "event-time" | "arrival"): Promise<Driver> {
+async function open(ordering: "event-time" | "arrival", eventsPerDay = 1_200): Promise<Driver> {
   world = await startWorld([siemCgFeed], {
-    eventsPerDay: { "siem-cg:receipt": 1_200 },
+    eventsPerDay: { "siem-cg:receipt": eventsPerDay },
     siemStream: { ordering, rateLimit: false },
   });
   // A type without a cursor starts on batch (history first).
   return { w: world, resume: undefined, owners: [[NOW, "batch", "new"]], outcomes: new Map() };
 }
 
+/** How one step runs the unit: executions per step (default: until it settles, at most 20) and its stream limits. */
+interface StepLimits {
+  runsPerStep?: number;
+  maxStreamCalls?: number;
+  pageSize?: number;
+}
+
 /** Runs the type's unit once per `stepMs` for `durationMs` of simulated time (each step until it settles). */
-async function drive(d: Driver, path: SiemPath, durationMs: number, stepMs: number): Promise<void> {
+async function drive(
+  d: Driver,
+  path: SiemPath,
+  durationMs: number,
+  stepMs: number,
+  limits: StepLimits = {},
+): Promise<void> {
   const { w } = d;
   const end = w.sim.clock.now() + durationMs;
   while (w.sim.clock.now() < end) {
-    for (let run = 0; run < 20; run += 1) {
+    for (let run = 0; run < (limits.runsPerStep ?? 20); run += 1) {
       w.clock.advance(Math.max(0, w.sim.clock.now() - w.clock.now()));
       const outcome: UnitOutcome<unknown> = await ingestSiemType({
         client: w.client,
@@ -67,6 +80,8 @@ async function drive(d: Driver, path: SiemPath, durationMs: number, stepMs: numb
         path,
         lateHorizonMs: LATE_MS,
         now: () => w.sim.clock.now(),
+        ...(limits.maxStreamCalls !== undefined ? { maxStreamCalls: limits.maxStreamCalls } : {}),
+        ...(limits.pageSize !== undefined ? { pageSize: limits.pageSize } : {}),
       });
       d.resume = outcome.resume;
       d.outcomes.set(outcome.kind, (d.outcomes.get(outcome.kind) ?? 0) + 1);
@@ -173,6 +188,27 @@ for (const ordering of ["event-time", "arrival"] as const) {
       await drive(d, "auto", 4 * HOUR, 2 * MINUTE);
       assert.ok((d.outcomes.get("rate-limited") ?? 0) > 0, "the stream was rate-limited");
       assert.deepEqual(directions(d), ["batch", "stream", "batch", "stream"]);
+      assertExactlyOnce(d, d.w.sim.clock.now() - LATE_MS - 20 * MINUTE);
+    });
+
+    it("auto: a unit that runs only every 15 minutes keeps the live edge on the stream while each run reaches the head", async () => {
+      const d = await open(ordering);
+      await drive(d, "auto", 3 * HOUR, 2 * MINUTE);
+      // A 15-minute schedule: each run starts 15 min behind, catches up within its calls, and is not behind.
+      await drive(d, "auto", 3 * HOUR, 15 * MINUTE, { runsPerStep: 1 });
+      assert.deepEqual(directions(d), ["batch", "stream"], d.owners.map(([, , why]) => why).join("; "));
+      assertExactlyOnce(d, d.w.sim.clock.now() - LATE_MS - 20 * MINUTE);
+    });
+
+    it("auto: a stream that cannot keep up within its calls hands the live edge to batch; nothing lost or twice", async () => {
+      const d = await open(ordering, 20_000);
+      await drive(d, "auto", 3 * HOUR, 2 * MINUTE);
+      // One execution per 2 minutes with 2 calls of 10 events: ~28 new events per step outrun it.
+      await drive(d, "auto", 30 * MINUTE, 2 * MINUTE, { runsPerStep: 1, maxStreamCalls: 2, pageSize: 10 });
+      const back = d.owners.find(([, owner], i) => i > 1 && owner === "batch");
+      assert.ok(back, `handed back: ${d.owners.map(([, , why]) => why).join("; ")}`);
+      assert.match(back[2], /not kept up since/);
+      await drive(d, "auto", 3 * HOUR, 2 * MINUTE);
       assertExactlyOnce(d, d.w.sim.clock.now() - LATE_MS - 20 * MINUTE);
     });
 

@@ -69,6 +69,8 @@ describe("the local host's status page (headless Chromium)", () => {
           eventsTotal: number;
           deadLettered: number;
           owner?: string;
+          ownerReason?: string;
+          ownerSince?: string;
           table?: string;
         }[];
       };
@@ -90,6 +92,11 @@ describe("the local host's status page (headless Chromium)", () => {
         assert.equal(row[7], String(c.deadLettered));
         // Local files: the table alone (a Sentinel deployment shows "table → DCR immutable id").
         assert.equal(row[9], c.table, "destination table");
+        // SIEM types: why their path owns them and since when; other cursors nothing.
+        const why = c.ownerReason ? `${c.ownerReason}${c.ownerSince ? ` (since ${c.ownerSince})` : ""}` : "";
+        assert.equal(row[10], why, "owner's reason");
+        if (c.cursor.startsWith("siem-"))
+          assert.ok(c.ownerReason && c.ownerSince, `${c.cursor}: reason and since`);
       }
       assert.ok(
         status.cursors.some((c) => c.eventsTotal > 0),
