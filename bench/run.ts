@@ -2,7 +2,8 @@
  * `npm run bench` (add `-- --quick` for a shorter check): the figures of issue 5 §2, one line each with
  * its target beside it. Every figure is a ratio against a baseline measured in the same run, or a count
  * (simulated time counts too: it is what the simulator's clock says, not what this machine took).
- * Nothing here is asserted inside `npm test`.
+ * Nothing here is asserted inside `npm test`. `-- --only throughput|json|memory` runs that section alone
+ * (with `--quick` or without: without it the memory files are 10 MB, 100 MB and 1 GB).
  */
 import os from "node:os";
 import { resolve } from "node:path";
@@ -29,8 +30,23 @@ function line(name: string, value: string, target: string, met: boolean | undefi
 const section = (title: string): void => console.log(`\n${title}`);
 const minutes = (ms: number): string => `${(ms / MINUTE).toFixed(1)} min`;
 
+/** `--only throughput|json|memory`: that section alone (a single figure measured quickly on a busy machine). */
+const ONLY = ["throughput", "json", "memory"] as const;
+type Only = (typeof ONLY)[number];
+
+function onlyOption(): Only | undefined {
+  const at = process.argv.indexOf("--only");
+  if (at === -1) return undefined;
+  const value = process.argv[at + 1];
+  if (!ONLY.includes(value as Only))
+    throw new Error(`--only takes one of ${ONLY.join(", ")}, got ${value ?? "nothing"}`);
+  return value as Only;
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
+  const only = onlyOption();
+  const want = (name: Only): boolean => only === undefined || only === name;
   const started = performance.now();
   const cpus = os.cpus();
   console.log(`mimecast-sentinel benchmarks${quick ? " (--quick)" : ""} — ${new Date().toISOString()}`);
@@ -39,75 +55,84 @@ async function main(): Promise<void> {
       `node ${process.version}, load average ${os.loadavg()[0]?.toFixed(1) ?? "?"}`,
   );
 
-  section(
-    "SIEM batch file throughput — download → parse → map → chunk → gzip → Logs Ingestion (single thread)",
-  );
-  console.log(`  load average at the start of this section: ${os.loadavg()[0]?.toFixed(1) ?? "?"}`);
   let batchEventsPerSec = 0;
-  for (const kind of ["cg", "ci"] as const) {
-    const e2e = await measureEndToEnd(quick ? 20 * MB : 100 * MB, quick ? 3 : 5, kind);
-    if (kind === "cg") batchEventsPerSec = e2e.connectorEventsPerSec;
-    console.log(
-      `  ${kind.toUpperCase()} ${SIEM_PATHS[kind].type}: ${e2e.lines} events (${e2e.uncompressedMB.toFixed(0)} MB uncompressed): ` +
-        `connector ${Math.round(e2e.connectorEventsPerSec)} ev/s, raw ceiling ${Math.round(e2e.rawEventsPerSec)} ev/s ` +
-        `(load average now ${os.loadavg()[0]?.toFixed(1) ?? "?"})`,
+  if (want("throughput")) {
+    section(
+      "SIEM batch file throughput — download → parse → map → chunk → gzip → Logs Ingestion (single thread)",
     );
-    line(
-      `${kind.toUpperCase()} events/s, connector ÷ raw ceiling (same machine)`,
-      `${e2e.ratio.toFixed(2)}×`,
-      "≥ 0.80×",
-      e2e.ratio >= 0.8,
-    );
-    line(
-      `${kind.toUpperCase()} same in CPU time (load-proof)`,
-      `${e2e.cpuRatio.toFixed(2)}×`,
-      "—",
-      undefined,
-    );
-    line(
-      `${kind.toUpperCase()} same, one round into the validating fake (${(e2e.fakeShare * 100).toFixed(0)}% in it)`,
-      `${e2e.ratioWithFake.toFixed(2)}×`,
-      "—",
-      undefined,
-    );
-  }
-  const parse = await measureThroughput(quick ? 20 * MB : 100 * MB, quick ? 3 : 5);
-  line("download + parse only, client ÷ raw (breakdown)", `${parse.ratio.toFixed(2)}×`, "—", undefined);
-
-  section("JSON feeds — page → map → segment → sink body (single thread), against parse → stringify → gzip");
-  for (const result of await measureJsonFeeds(quick ? 10_000 : 50_000, quick ? 3 : 5)) {
-    line(
-      `${result.feed}: ${result.records} records, connector ÷ raw ceiling`,
-      `${result.ratio.toFixed(2)}× (CPU ${result.cpuRatio.toFixed(2)}×)`,
-      "≥ 0.80×",
-      result.ratio >= 0.8,
-    );
+    console.log(`  load average at the start of this section: ${os.loadavg()[0]?.toFixed(1) ?? "?"}`);
+    for (const kind of ["cg", "ci"] as const) {
+      const e2e = await measureEndToEnd(quick ? 20 * MB : 100 * MB, quick ? 3 : 5, kind);
+      if (kind === "cg") batchEventsPerSec = e2e.connectorEventsPerSec;
+      console.log(
+        `  ${kind.toUpperCase()} ${SIEM_PATHS[kind].type}: ${e2e.lines} events (${e2e.uncompressedMB.toFixed(0)} MB uncompressed): ` +
+          `connector ${Math.round(e2e.connectorEventsPerSec)} ev/s, raw ceiling ${Math.round(e2e.rawEventsPerSec)} ev/s ` +
+          `(load average now ${os.loadavg()[0]?.toFixed(1) ?? "?"})`,
+      );
+      line(
+        `${kind.toUpperCase()} events/s, connector ÷ raw ceiling (same machine)`,
+        `${e2e.ratio.toFixed(2)}×`,
+        "≥ 0.80×",
+        e2e.ratio >= 0.8,
+      );
+      line(
+        `${kind.toUpperCase()} same in CPU time (load-proof)`,
+        `${e2e.cpuRatio.toFixed(2)}×`,
+        "—",
+        undefined,
+      );
+      line(
+        `${kind.toUpperCase()} same, one round into the validating fake (${(e2e.fakeShare * 100).toFixed(0)}% in it)`,
+        `${e2e.ratioWithFake.toFixed(2)}×`,
+        "—",
+        undefined,
+      );
+    }
+    const parse = await measureThroughput(quick ? 20 * MB : 100 * MB, quick ? 3 : 5);
+    line("download + parse only, client ÷ raw (breakdown)", `${parse.ratio.toFixed(2)}×`, "—", undefined);
   }
 
-  section("Memory — peak RSS of one batch file through the same pipeline (child processes)");
-  const sizes = quick ? [10 * MB, 30 * MB, 100 * MB] : [10 * MB, 100 * MB, 1024 * MB];
-  const peaks = [];
-  for (const size of sizes) {
-    const peak = await measurePipelineRss(size);
-    peaks.push(peak);
+  if (want("json")) {
+    section(
+      "JSON feeds — page → map → segment → sink body (single thread), against parse → stringify → gzip",
+    );
+    for (const result of await measureJsonFeeds(quick ? 10_000 : 50_000, quick ? 3 : 5)) {
+      line(
+        `${result.feed}: ${result.records} records, connector ÷ raw ceiling`,
+        `${result.ratio.toFixed(2)}× (CPU ${result.cpuRatio.toFixed(2)}×)`,
+        "≥ 0.80×",
+        result.ratio >= 0.8,
+      );
+    }
+  }
+
+  if (want("memory")) {
+    section("Memory — peak RSS of one batch file through the same pipeline (child processes)");
+    const sizes = quick ? [10 * MB, 30 * MB, 100 * MB] : [10 * MB, 100 * MB, 1024 * MB];
+    const peaks = [];
+    for (const size of sizes) {
+      const peak = await measurePipelineRss(size);
+      peaks.push(peak);
+      line(
+        `peak RSS, ${peak.uncompressedMB.toFixed(0)} MB file (${peak.lines} events)`,
+        `${peak.peakRssMB.toFixed(0)} MB`,
+        "≤ 256 MB",
+        peak.peakRssMB <= 256,
+      );
+    }
+    const middle = peaks[1]!;
+    const largest = peaks[2]!;
+    // Flat: V8 sizes its heap lazily, so the first tens of MB appear between a tiny and a medium file;
+    // between medium and large the peak must stay put.
+    const growth = largest.peakRssMB - middle.peakRssMB;
     line(
-      `peak RSS, ${peak.uncompressedMB.toFixed(0)} MB file (${peak.lines} events)`,
-      `${peak.peakRssMB.toFixed(0)} MB`,
-      "≤ 256 MB",
-      peak.peakRssMB <= 256,
+      `peak RSS growth, ${(largest.lines / middle.lines).toFixed(0)}× the events`,
+      `${growth >= 0 ? "+" : ""}${growth.toFixed(0)} MB`,
+      "≤ 32 MB (flat)",
+      growth <= 32,
     );
   }
-  const middle = peaks[1]!;
-  const largest = peaks[2]!;
-  // Flat: V8 sizes its heap lazily, so the first tens of MB appear between a tiny and a medium file;
-  // between medium and large the peak must stay put.
-  const growth = largest.peakRssMB - middle.peakRssMB;
-  line(
-    `peak RSS growth, ${(largest.lines / middle.lines).toFixed(0)}× the events`,
-    `${growth >= 0 ? "+" : ""}${growth.toFixed(0)} MB`,
-    "≤ 32 MB (flat)",
-    growth <= 32,
-  );
+  if (only !== undefined) return finish(started);
 
   section("Backfill vs the rate-limit floor — local host, simulator quota, simulated clock");
   const quota = { limit: 10, windowMs: MINUTE };
@@ -249,6 +274,10 @@ async function main(): Promise<void> {
     undefined,
   );
 
+  finish(started);
+}
+
+function finish(started: number): void {
   console.log(
     `\n${missed === 0 ? "every target met" : `${missed} target(s) MISSED`} — ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
