@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mapRecord } from "../feeds/mapping";
 import type { MappedRecord } from "../feeds/mapping";
 import type { SiemBatchFeedSpec } from "../feeds/types";
-import { downloadBatchFile, redactPresignedUrl } from "../mimecast/batchFile";
+import { downloadBatchFileBatches, redactPresignedUrl } from "../mimecast/batchFile";
 import { MimecastBadResponseError, isExpiredUrl, isTransient } from "../mimecast/errors";
 import { listSiemBatch } from "../mimecast/pagination";
 import { isolatedItem } from "./isolate";
@@ -162,28 +162,35 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           return sinkFailureOutcome(result.failure, counts, at(progress), reason, job.now());
         };
         try {
-          for await (const item of downloadBatchFile(client, file, {
+          const segmentSize = job.segmentSize ?? DEFAULT_SEGMENT;
+          const filePosition = `${feed.id} ${type} ${filePath} line `;
+          for await (const items of downloadBatchFileBatches(client, file, {
             startLine,
             ...(job.signal ? { signal: job.signal } : {}),
           })) {
-            counts.fetched += 1;
-            const sourcePosition = `${feed.id} ${type} ${filePath} line ${item.line}`;
-            const segmentItem =
-              item.kind === "record"
-                ? isolatedItem(item.line, sourcePosition, item.record, () => mapRecord(feed, item.record))
-                : {
-                    position: item.line,
-                    sourcePosition,
-                    mapped: { kind: "bad-line" as const, reason: item.reason, raw: item.raw },
-                  };
-            // Another path owns this event (the stream, around a hand-over): read past it.
-            if (segmentItem.mapped.kind !== "bad-line" && job.keep && !job.keep(segmentItem.mapped)) continue;
-            segment.push(segmentItem);
-            if (segment.length >= (job.segmentSize ?? DEFAULT_SEGMENT)) {
-              const stop = await flush();
-              if (stop) return stop;
-              if (timeUp()) {
-                return { kind: "partial", counts, resume: at(progress), reason: BUDGET_USED };
+            // One network chunk's records, mapped synchronously, each isolated (one bad record costs a
+            // dead-letter, never the chunk); the only awaits are the segment uploads.
+            for (const item of items) {
+              counts.fetched += 1;
+              const sourcePosition = filePosition + String(item.line);
+              const segmentItem =
+                item.kind === "record"
+                  ? isolatedItem(item.line, sourcePosition, item.record, () => mapRecord(feed, item.record))
+                  : {
+                      position: item.line,
+                      sourcePosition,
+                      mapped: { kind: "bad-line" as const, reason: item.reason, raw: item.raw },
+                    };
+              // Another path owns this event (the stream, around a hand-over): read past it.
+              if (segmentItem.mapped.kind !== "bad-line" && job.keep && !job.keep(segmentItem.mapped))
+                continue;
+              segment.push(segmentItem);
+              if (segment.length >= segmentSize) {
+                const stop = await flush();
+                if (stop) return stop;
+                if (timeUp()) {
+                  return { kind: "partial", counts, resume: at(progress), reason: BUDGET_USED };
+                }
               }
             }
           }
