@@ -14,7 +14,7 @@ import { createGunzip, createGzip } from "node:zlib";
 import { createReadStream } from "node:fs";
 import { MimecastClient } from "../src/mimecast/client";
 import { staticCredentials } from "../src/mimecast/credentials";
-import { downloadBatchFile } from "../src/mimecast/batchFile";
+import { downloadBatchFileBatches } from "../src/mimecast/batchFile";
 
 const CACHE_DIR = join(process.cwd(), ".local", "bench");
 
@@ -139,10 +139,11 @@ function benchClient(): MimecastClient {
   });
 }
 
-/** Connector path: records counted from the client's typed stream. */
+/** Connector path: records counted from the client's typed stream, one array per chunk as `ingestSiemBatch` reads it. */
 export async function parseWithClient(url: string): Promise<number> {
   let records = 0;
-  for await (const item of downloadBatchFile(benchClient(), url)) if (item.kind === "record") records += 1;
+  for await (const items of downloadBatchFileBatches(benchClient(), url))
+    for (const item of items) if (item.kind === "record") records += 1;
   return records;
 }
 
