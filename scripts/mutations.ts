@@ -53,8 +53,8 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "fingerprint-ignores-record",
     means: "every record of a feed without its own id gets the same EventId",
     file: "src/feeds/eventId.js",
-    find: "${canonicalJson(record)}`",
-    replace: "${canonicalJson(null)}`",
+    find: "${canonicalJson(record, exports.MAX_CANONICAL_DEPTH, omit)}`",
+    replace: "${canonicalJson(null, exports.MAX_CANONICAL_DEPTH, omit)}`",
     tests: ["feeds", ...FAULTS],
   },
   {

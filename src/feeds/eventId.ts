@@ -38,8 +38,15 @@ export function ownIdWithFingerprint(feedId: string, id: string, record: unknown
 }
 
 export function fingerprintEventId(feedId: string, record: unknown): string {
-  return hash128Hex(`${feedId}\u0000${canonicalJson(record)}`);
+  return fingerprintOmitting(feedId, record, NO_FIELDS);
 }
+
+/** The fingerprint of `record` as if its top-level `omit` fields were not there (no copy is made). */
+function fingerprintOmitting(feedId: string, record: unknown, omit: readonly string[]): string {
+  return hash128Hex(`${feedId}\u0000${canonicalJson(record, MAX_CANONICAL_DEPTH, omit)}`);
+}
+
+const NO_FIELDS: readonly string[] = [];
 
 /**
  * The EventId of one SIEM record, whichever way it arrived: a batch file line (siem-cg / siem-ci) or the
@@ -47,11 +54,9 @@ export function fingerprintEventId(feedId: string, record: unknown): string {
  * the raw text: the same event then dedups across the two routes.
  */
 export function siemRecordEventId(kind: SiemBatchKind, record: Readonly<Record<string, unknown>>): string {
-  if (!SIEM_BATCH_ONLY_FIELDS.some((field) => field in record))
-    return fingerprintEventId(`siem-${kind}`, record);
-  const copy: Record<string, unknown> = { ...record };
-  for (const field of SIEM_BATCH_ONLY_FIELDS) delete copy[field];
-  return fingerprintEventId(`siem-${kind}`, copy);
+  // The batch-only fields are left out by the writer, not deleted from a copy (a delete turns the copy
+  // into a slow dictionary object: it cost more than the hash).
+  return fingerprintOmitting(kind === "cg" ? "siem-cg" : "siem-ci", record, SIEM_BATCH_ONLY_FIELDS);
 }
 
 /** Fields only SIEM batch files carry (their Kafka position); stream events do not, so the EventId leaves them out. */
@@ -63,11 +68,89 @@ function hash128Hex(text: string): string {
 
 /**
  * JSON with object keys sorted recursively (undefined dropped), so the same record always hashes the
- * same. Written directly — no sorted deep copy — and depth-capped: a record nested deeper than
- * `maxDepth` throws CanonicalDepthError instead of overflowing the stack (issue 11).
+ * same; `omit` names top-level fields to leave out. Written directly — no sorted deep copy — and
+ * depth-capped: a record nested deeper than `maxDepth` throws CanonicalDepthError instead of
+ * overflowing the stack (issue 11).
+ *
+ * Fast path: a record whose keys already come in sorted order at every level (Mimecast serves them so,
+ * and the shape's order is checked once) and holds only JSON values is its own canonical form, so the
+ * native `JSON.stringify` writes it — about twice as fast as writing it by hand — and omitted fields at
+ * the front of it are cut off the text. Anything else is written by hand.
  */
-export function canonicalJson(value: unknown, maxDepth: number = MAX_CANONICAL_DEPTH): string {
-  return writeValue(value, 0, maxDepth, true) ?? "null";
+export function canonicalJson(
+  value: unknown,
+  maxDepth: number = MAX_CANONICAL_DEPTH,
+  omit: readonly string[] = NO_FIELDS,
+): string {
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && maxDepth > 0) {
+    const record = value as Readonly<Record<string, unknown>>;
+    const shape = topLevelShape(record, omit);
+    if (shape.nativeOrder && isPlain(record) && nativeValues(record, maxDepth)) {
+      return writeNative(record, shape);
+    }
+    return writeObject(record, 1, maxDepth, shape);
+  }
+  return writeValue(value, 0, maxDepth) ?? "null";
+}
+
+/** `JSON.stringify(record)` without the omitted fields, which the shape says lead the record's own order. */
+function writeNative(record: Readonly<Record<string, unknown>>, shape: Shape): string {
+  const full = JSON.stringify(record);
+  if (shape.omittedFirst === 0) return full;
+  if (shape.sorted.length === 0) return "{}";
+  let cut = 1; // "{"
+  for (let i = 0; i < shape.omittedFirst; i += 1) {
+    // `"key":value,` of each leading omitted field; nativeValues proved each value is plain JSON.
+    cut += shape.ownPrefixLengths[i]! + JSON.stringify(record[shape.keys[i]!]).length + 1;
+  }
+  return `{${full.slice(cut)}`;
+}
+
+function isPlain(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Does every value below `record` serialise natively to its canonical form: JSON values only (no
+ * undefined, functions, symbols, bigints, holes, class instances such as Date with a toJSON), every
+ * object's keys in sorted order, no deeper than `maxDepth`? False sends the record to the hand writer,
+ * which then throws for depth or writes the definition's form.
+ */
+function nativeValues(record: Readonly<Record<string, unknown>>, maxDepth: number): boolean {
+  // Object.values: one native call, not a keyed load per field.
+  const values = Object.values(record);
+  for (let i = 0; i < values.length; i += 1) if (!nativeValue(values[i], 1, maxDepth)) return false;
+  return true;
+}
+
+function nativeValue(value: unknown, depth: number, maxDepth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return true;
+    case "object": {
+      if (value === null) return true;
+      if (depth >= maxDepth) return false;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+        for (let i = 0; i < value.length; i += 1) {
+          if (!(i in value) || !nativeValue(value[i], depth + 1, maxDepth)) return false;
+        }
+        return true;
+      }
+      if (!isPlain(value)) return false;
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i += 1) {
+        if (i > 0 && !(keys[i - 1]! < keys[i]!)) return false;
+        if (!nativeValue((value as Record<string, unknown>)[keys[i]!], depth + 1, maxDepth)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 /** The definition: what `canonicalJson` must always equal (tests only; it recurses without a cap). */
@@ -89,7 +172,7 @@ function quote(text: string): string {
 }
 
 /** Undefined only for an omitted value (undefined, function, symbol) — the caller decides what that means. */
-function writeValue(value: unknown, depth: number, maxDepth: number, top: boolean): string | undefined {
+function writeValue(value: unknown, depth: number, maxDepth: number): string | undefined {
   switch (typeof value) {
     case "string":
       return quote(value);
@@ -102,7 +185,7 @@ function writeValue(value: unknown, depth: number, maxDepth: number, top: boolea
       if (depth >= maxDepth) throw new CanonicalDepthError(maxDepth);
       return Array.isArray(value)
         ? writeArray(value, depth + 1, maxDepth)
-        : writeObject(value as Record<string, unknown>, depth + 1, maxDepth, top);
+        : writeObject(value as Record<string, unknown>, depth + 1, maxDepth, undefined);
     default:
       // bigint throws as JSON.stringify does; undefined, functions and symbols are omitted.
       return JSON.stringify(value);
@@ -113,7 +196,7 @@ function writeArray(list: readonly unknown[], depth: number, maxDepth: number): 
   const parts = new Array<string>(list.length);
   for (let i = 0; i < list.length; i += 1) {
     // A hole writes nothing, as the definition's map/join does.
-    parts[i] = i in list ? (writeValue(list[i], depth, maxDepth, false) ?? "null") : "";
+    parts[i] = i in list ? (writeValue(list[i], depth, maxDepth) ?? "null") : "";
   }
   return `[${parts.join(",")}]`;
 }
@@ -126,9 +209,8 @@ function writeObject(
   record: Readonly<Record<string, unknown>>,
   depth: number,
   maxDepth: number,
-  top: boolean,
+  shape: Shape | undefined,
 ): string {
-  const shape = top ? topLevelShape(record) : undefined;
   const keys = shape ? shape.sorted : Object.keys(record).sort();
   const parts: string[] = ["{"];
   for (let i = 0; i < keys.length; i += 1) {
@@ -143,7 +225,7 @@ function writeObject(
       : `${comma ? "," : ""}${quote(key)}:`;
     // A plain string (most values) goes in as it is between quotes: no new string per value.
     if (typeof v === "string" && !NEEDS_ESCAPE.test(v)) parts.push(prefix, '"', v, '"');
-    else parts.push(prefix, writeValue(v, depth, maxDepth, false) ?? "null");
+    else parts.push(prefix, writeValue(v, depth, maxDepth) ?? "null");
   }
   parts.push("}");
   return parts.join("");
@@ -152,10 +234,21 @@ function writeObject(
 interface Shape {
   /** Keys in the record's own order, to recognise the next record of the same shape. */
   keys: readonly string[];
+  /** The top-level fields left out (compared by identity: callers pass module constants). */
+  omit: readonly string[];
+  /** The keys, sorted, without the omitted ones. */
   sorted: readonly string[];
   /** `"key":` for each sorted key, and `,"key":`. */
   prefixes: readonly string[];
   commaPrefixes: readonly string[];
+  /**
+   * The own order is the sorted order once the omitted fields are taken out, and those all lead it:
+   * `JSON.stringify` of such a record, minus its first `omittedFirst` members, is canonical at the top.
+   */
+  nativeOrder: boolean;
+  omittedFirst: number;
+  /** Length of `"key":` for each key in own order (to cut the leading omitted members). */
+  ownPrefixLengths: readonly number[];
 }
 
 /**
@@ -165,11 +258,11 @@ interface Shape {
 const shapes: Shape[] = [];
 const MAX_SHAPES = 16;
 
-function topLevelShape(record: Readonly<Record<string, unknown>>): Shape {
+function topLevelShape(record: Readonly<Record<string, unknown>>, omit: readonly string[]): Shape {
   const keys = Object.keys(record);
   for (let s = 0; s < shapes.length; s += 1) {
     const shape = shapes[s]!;
-    if (sameKeys(shape.keys, keys)) {
+    if (shape.omit === omit && sameKeys(shape.keys, keys)) {
       if (s > 0) {
         shapes.splice(s, 1);
         shapes.unshift(shape);
@@ -177,9 +270,23 @@ function topLevelShape(record: Readonly<Record<string, unknown>>): Shape {
       return shape;
     }
   }
-  const sorted = [...keys].sort();
+  const kept = keys.filter((k) => !omit.includes(k));
+  const sorted = [...kept].sort();
+  let omittedFirst = 0;
+  while (omittedFirst < keys.length && omit.includes(keys[omittedFirst]!)) omittedFirst += 1;
+  const nativeOrder =
+    keys.length - omittedFirst === sorted.length && sameKeys(keys.slice(omittedFirst), sorted);
   const prefixes = sorted.map((k) => `${quote(k)}:`);
-  const shape: Shape = { keys, sorted, prefixes, commaPrefixes: prefixes.map((p) => `,${p}`) };
+  const shape: Shape = {
+    keys,
+    omit,
+    sorted,
+    prefixes,
+    commaPrefixes: prefixes.map((p) => `,${p}`),
+    nativeOrder,
+    omittedFirst,
+    ownPrefixLengths: keys.map((k) => quote(k).length + 1),
+  };
   shapes.unshift(shape);
   if (shapes.length > MAX_SHAPES) shapes.pop();
   return shape;
