@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { crc32 } from "node:zlib";
+import { crc32, createGunzip } from "node:zlib";
 import { AxiosError } from "axios";
 import { Gunzip } from "fflate";
 import { getDomain } from "tldts-icann";
@@ -108,6 +108,25 @@ export async function* downloadBatchFileBatches(
     );
   }
 
+  try {
+    yield* readBatchFile(client, file, url, shown, options, false);
+  } catch (error) {
+    if (!(error instanceof ReadAgainExactly)) throw error;
+    // node's zlib met bytes that are not gzip after the gzip data and dropped what it had just inflated
+    // before them: read the file once more with the exact inflater, from the first line not handed over.
+    yield* readBatchFile(client, file, url, shown, { ...options, startLine: error.nextLine }, true);
+  }
+}
+
+/** One download of the file: `exact` inflates with fflate, which hands over every byte before a break. */
+async function* readBatchFile(
+  client: MimecastClient,
+  file: BatchFileRef | string,
+  url: string,
+  shown: string,
+  options: DownloadOptions,
+  exact: boolean,
+): AsyncGenerator<NdjsonItem[]> {
   const controller = new AbortController();
   const abortFromCaller = (): void => controller.abort();
   options.signal?.addEventListener("abort", abortFromCaller, { once: true });
@@ -156,7 +175,7 @@ export async function* downloadBatchFileBatches(
       return items;
     };
     try {
-      for await (const pieces of gunzipIfNeeded(body, stalled, gunzip)) {
+      for await (const pieces of gunzipIfNeeded(body, stalled, gunzip, exact)) {
         const items: NdjsonItem[] = [];
         for (const piece of pieces) for (const item of parser.push(piece)) items.push(item);
         yield emit(items);
@@ -171,6 +190,7 @@ export async function* downloadBatchFileBatches(
       }
       if (last.length > 0) yield last;
     } catch (error) {
+      if (error instanceof TrailingBytesNative) throw new ReadAgainExactly(lastLine + 1);
       const code = stalled.fired
         ? "stalled"
         : error instanceof GunzipError
@@ -218,6 +238,16 @@ class GunzipError extends Error {
   }
 }
 
+/** Node's zlib met bytes that are not gzip after the gzip data (what it inflated just before is lost). */
+class TrailingBytesNative extends Error {}
+
+/** Internal: the file must be read again with the exact inflater from `nextLine` (never leaves this module). */
+class ReadAgainExactly extends Error {
+  constructor(readonly nextLine: number) {
+    super(`read again from line ${nextLine}`);
+  }
+}
+
 /**
  * Input is fed to the inflater in slices this small so that one slice can never inflate to more than a
  * few MB (deflate's ratio is at most ~1032:1): a bomb streams through in bounded memory.
@@ -229,16 +259,23 @@ const FFLATE_UNEXPECTED_EOF = 0;
 
 /**
  * Batch files are gzip; tolerate an already-decompressed body (proxies, Content-Encoding) by sniffing.
- * fflate's streaming Gunzip (not node's zlib) because it hands over every byte inflated before an error:
- * node's gunzip drops the output of the write in which it meets trailing garbage, so the good lines just
- * before it were lost and the file failed at the same place for ever. fflate checks neither the end of
- * the stream nor the trailer, so we do: the last member's CRC-32 and size must match its trailer, or
- * the file is truncated (or corrupt) — after every complete line before the break was yielded.
+ * By default node's zlib inflates, on the thread pool — off the main thread, which parses and maps the
+ * previous slice meanwhile (issue 14: fflate's JavaScript inflate was the largest item left on the
+ * main thread after the row JSON). Node's gunzip drops the output of the write in which it meets an
+ * error, so it is fed small slices: a truncated or corrupt file loses at most the breaking slice's
+ * output, as the exact path does. Trailing bytes that are not gzip would lose the last lines of the
+ * file for ever, so there the native inflater gives up (`TrailingBytesNative`) and the file is read again
+ * with `exact`: fflate's streaming Gunzip, which hands over every byte inflated before an error (node's
+ * gunzip ignores trailing bytes that start with a NUL — padding — and so do we then). fflate
+ * checks neither the end of the stream nor the trailer, so we do: the last member's CRC-32 and size
+ * must match its trailer, or the file is truncated (or corrupt) — after every complete line before the
+ * break was yielded.
  */
 async function* gunzipIfNeeded(
   body: Readable,
   guard: StallGuard,
   state: GunzipState,
+  exact: boolean,
 ): AsyncGenerator<Buffer[]> {
   const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first = await guard.waitFor(iterator.next());
@@ -254,6 +291,10 @@ async function* gunzipIfNeeded(
   };
   if (!(head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1)) {
     for await (const chunk of rest()) yield [chunk];
+    return;
+  }
+  if (!exact) {
+    yield* nativeGunzip(rest());
     return;
   }
   const out: Buffer[] = [];
@@ -318,6 +359,80 @@ async function* gunzipIfNeeded(
     throw new GunzipError("truncated", "gzip data ended early (its CRC-32/size trailer does not match)");
   }
 }
+
+/**
+ * Node's zlib (thread pool), one slice in flight while the output of the one before is handed over.
+ * Everything inflated before an error is handed over before the error is thrown.
+ */
+async function* nativeGunzip(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]> {
+  const inflater = createGunzip({ chunkSize: NATIVE_OUTPUT_BYTES });
+  let out: Buffer[] = [];
+  let failure: (Error & { code?: string }) | undefined;
+  let ended = false;
+  /** Settles the one step in flight (a slice written, or the end) — by its callback or by an error. */
+  let settle: (() => void) | undefined;
+  inflater.on("data", (buffer: Buffer) => out.push(buffer));
+  inflater.on("error", (error: Error) => {
+    failure = error;
+    settle?.();
+  });
+  inflater.on("end", () => {
+    ended = true;
+    settle?.();
+  });
+  const step = (start: () => void): Promise<void> =>
+    new Promise<void>((resolve) => {
+      settle = resolve;
+      if (failure || ended) resolve();
+      else start();
+    });
+  const take = (): Buffer[] => {
+    const ready = out;
+    out = [];
+    return ready;
+  };
+  const broken = (error: Error & { code?: string }): Error => {
+    if (error.code === "Z_BUF_ERROR") {
+      return new GunzipError("truncated", `gzip data is truncated (${error.message})`);
+    }
+    // The first header was sniffed, so a header that fails is (almost always) what follows the gzip
+    // data: bytes that are not gzip, whose write's output node dropped. The exact inflater decides.
+    if (/incorrect header check/.test(error.message)) return new TrailingBytesNative();
+    return new GunzipError("corrupt-gzip", `gzip data is corrupt (${error.message})`);
+  };
+  let inFlight: Promise<void> | undefined;
+  /** The gzip data ended with input left (another member, or bytes that are not gzip). */
+  let endedEarly = false;
+  try {
+    reading: for await (const chunk of source) {
+      for (let offset = 0; offset < chunk.length; offset += INFLATE_SLICE_BYTES) {
+        if (inFlight) await inFlight;
+        if (failure) break reading;
+        // Node's gunzip ends at a member that ends exactly where a write ends and takes no more input
+        // (a further write never completes): leave what follows to the exact inflater.
+        if (ended) {
+          endedEarly = true;
+          break reading;
+        }
+        const ready = take();
+        const slice = chunk.subarray(offset, offset + INFLATE_SLICE_BYTES);
+        inFlight = step(() => inflater.write(slice, () => settle?.()));
+        if (ready.length > 0) yield ready;
+      }
+    }
+    if (inFlight && !endedEarly) await inFlight;
+    if (!failure && !endedEarly) await step(() => inflater.end());
+    const ready = take();
+    if (ready.length > 0) yield ready;
+    if (failure) throw broken(failure);
+    if (endedEarly) throw new TrailingBytesNative();
+  } finally {
+    inflater.destroy();
+  }
+}
+
+/** Output buffer of node's inflater: a 4 KB slice of a batch file usually inflates into one. */
+const NATIVE_OUTPUT_BYTES = 64 * 1024;
 
 /** Inflated bytes held at once before they are handed to the parser (one network chunk is usually far less). */
 const MAX_HELD_BYTES = 4 * 1024 * 1024;
