@@ -10,6 +10,7 @@ import type { SiemBatchJob, SiemResume } from "../../src/ingest/siemBatch";
 import { ingestSiemBatch } from "../../src/ingest/siemBatch";
 import { DEAD_LETTER_STREAM, streamFor } from "../../src/ingest/streams";
 import type { UnitOutcome } from "../../src/ingest/types";
+import type { Sink } from "../../src/sentinel/sink";
 import { SIEM_BATCH_PATH } from "../../src/mimecast/endpoints";
 import { isTransient } from "../../src/mimecast/errors";
 import { listSiemBatch } from "../../src/mimecast/pagination";
@@ -244,6 +245,53 @@ describe("ingestSiemBatch: malformed input", () => {
       rowsIn(w, siemCgFeed),
       truth(w, siemCgFeed, "receipt").ids.filter((id) => !lost.has(id)),
     );
+  });
+});
+
+describe("ingestSiemBatch: a segment uploads while the next one is read", () => {
+  /** The world's sink, counting uploads in flight at once. */
+  function overlapWatch(w: World): { sink: Sink; most: () => number } {
+    let inFlight = 0;
+    let most = 0;
+    return {
+      sink: {
+        upload: async (...args: Parameters<Sink["upload"]>) => {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          try {
+            return await w.sink.upload(...args);
+          } finally {
+            inFlight -= 1;
+          }
+        },
+      },
+      most: () => most,
+    };
+  }
+
+  it("one upload at a time, in order: a segment Sentinel refuses stops the unit at its first line, nothing read behind it is sent", async () => {
+    const w = await open(big);
+    const watch = overlapWatch(w);
+    const stream = streamFor(siemCgFeed).streamName;
+    // The second segment's request fails for good in this run (every retry of it too).
+    const nth = fromNthRequest(stream, 2);
+    let refusing = true;
+    w.fake.inject({ kind: "status", status: 500, times: Infinity, match: (r) => refusing && nth(r) });
+    const first = await ingestSiemBatch(job(w, siemCgFeed, "receipt", { sink: watch.sink, segmentSize: 50 }));
+    assert.notEqual(first.kind, "completed");
+    assert.deepEqual([first.resume.fileIndex, first.resume.line], [0, 51]);
+    assert.equal(first.counts.ingested, 50);
+    const sent = rowsIn(w, siemCgFeed);
+    assert.equal(sent.length, 50, "the first segment only: the one read behind the refused one is not sent");
+    const all = new Set(truth(w, siemCgFeed, "receipt").ids);
+    assert.ok(sent.every((id) => all.has(id)));
+    refusing = false;
+    await runToCompletion(
+      first.resume,
+      unit(w, siemCgFeed, "receipt", { sink: watch.sink, segmentSize: 50 }),
+    );
+    assertExactly(rowsIn(w, siemCgFeed), truth(w, siemCgFeed, "receipt").ids);
+    assert.equal(watch.most(), 1, "never two uploads at once");
   });
 });
 
