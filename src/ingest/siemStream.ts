@@ -24,7 +24,7 @@ import {
   pruneBuckets,
 } from "./siemOwner";
 import type { OwnedRange, SiemOwnerCursor, SiemPath, StreamSide } from "./siemOwner";
-import type { SegmentItem } from "./segment";
+import type { SegmentItem, SegmentProgress } from "./segment";
 import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
@@ -95,7 +95,8 @@ export async function ingestSiemType(job: SiemTypeJob): Promise<UnitOutcome<unkn
     if (cursor.owner === "batch") return finished(job, { kind: "completed", counts, resume: cursor });
   }
 
-  const stream = await runStream(job, cursor.stream!);
+  const owner = cursor;
+  const stream = await runStream(job, cursor.stream!, (state) => ({ ...owner, stream: state }), counts);
   cursor = { ...cursor, stream: stream.state };
   return finished(job, {
     ...stream.outcome,
@@ -221,6 +222,10 @@ interface BucketWork {
 async function runStream(
   job: SiemTypeJob,
   start: StreamSide,
+  /** The unit's resume point with the stream side at `state` (mid-unit checkpoints carry the whole cursor). */
+  positionAt: (state: StreamSide) => unknown,
+  /** What the unit counted before the stream's part (a checkpoint's counts are the run's so far). */
+  base: IngestCounts,
 ): Promise<{ state: StreamSide; outcome: UnitOutcome<undefined> }> {
   const { feed } = job;
   const ages = sweepAges(job.lateHorizonMs);
@@ -286,11 +291,29 @@ async function runStream(
       });
     }
     if (items.length === 0) return undefined;
-    const result = await uploadUnitSegment(job, feed.id, items, { safeThrough: 1, deadLetteredThrough: 1 });
-    counts = addCounts(counts, result.counts);
     // Only what Sentinel accepted joins the digest: the rest is read (and sent) again next time.
-    for (let i = 0; i < result.progress.safeThrough - 1 && i < hashes.length; i += 1)
-      into.ids.add(hashes[i]!);
+    const accept = (progress: SegmentProgress): void => {
+      for (let i = 0; i < progress.safeThrough - 1 && i < hashes.length; i += 1) into.ids.add(hashes[i]!);
+    };
+    const checkpoint = job.onSegmentAccepted;
+    // After every request Sentinel accepted, the cursor with the digest that now holds its rows: a kill
+    // or a second execution re-reads the range, and the digest keeps it from sending them again.
+    const result = await uploadUnitSegment(
+      job,
+      feed.id,
+      items,
+      { safeThrough: 1, deadLetteredThrough: 1 },
+      checkpoint
+        ? async (progress, segmentCounts) => {
+            accept(progress);
+            await checkpoint(positionAt(state()), addCounts(addCounts(base, counts), segmentCounts));
+          }
+        : undefined,
+    );
+    counts = addCounts(counts, result.counts);
+    accept(result.progress);
+    if (checkpoint && result.progress.safeThrough > 1)
+      await checkpoint(positionAt(state()), addCounts(base, counts));
     if (!result.failure) return undefined;
     const reason = `Sentinel did not accept ${job.stream.streamName} rows: ${result.failure.message}`;
     return result.failure.retryable
