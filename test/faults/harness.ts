@@ -249,6 +249,25 @@ export interface KillScenario {
   unitBudgetMs: number;
 }
 
+/** The kill children's request log (child.ts): one line per Sentinel request with the rows it stored. */
+export const REQUEST_LOG = "requests.ndjson";
+
+/** The largest request (rows) each table received, from a request log. */
+export function largestRequests(file: string): Map<string, number> {
+  const largest = new Map<string, number>();
+  if (!existsSync(file)) return largest;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const { table, rows } = JSON.parse(line) as { table: string; rows: number };
+      largest.set(table, Math.max(largest.get(table) ?? 0, rows));
+    } catch {
+      // a line torn by a kill
+    }
+  }
+  return largest;
+}
+
 /** What the parent tells child.ts (as JSON in FAULTS_CHILD). */
 export interface ChildConfig {
   dataDir: string;
@@ -348,6 +367,7 @@ export async function runKills(scenario: KillScenario): Promise<RunReport> {
         endMs,
         ledger,
         siemMayStream: siemMayStream(baseSettings(scenario.volume)),
+        largestRequests: largestRequests(join(dataDir, REQUEST_LOG)),
         ...(scenario.volume.lateHorizonSeconds !== undefined
           ? { lateHorizonMs: scenario.volume.lateHorizonSeconds * 1000 }
           : {}),

@@ -24,8 +24,8 @@ export const END_SLACK_MS = 5 * MINUTE_MS + SLOT_MS;
 /** How long after the late horizon a late event's last sweep may still be ahead (a window plus a cycle). */
 const SWEEP_SLACK_MS = 20 * MINUTE_MS;
 /**
- * Rows one kill may re-send per cursor: one segment of its in-flight unit (progress is recorded per
- * segment; SIEM segments are 2 000 records, JSON pages at most 500).
+ * Rows one kill may re-send per cursor when no request log says better: one segment of its in-flight
+ * unit (SIEM segments are 2 000 records, JSON pages at most 500).
  */
 export const KILL_RESEND_PER_CURSOR = 2_000;
 const DEAD_LETTER_TABLE = "MimecastDeadLetter_CL";
@@ -165,6 +165,11 @@ export interface OracleInput {
    * is pending. On `batch` every event of a listed file is due.
    */
   siemMayStream?: boolean;
+  /**
+   * Kill runs: the largest request (rows) each table received, from Sentinel's side (the request log).
+   * A kill may re-send at most one request per cursor (progress is checkpointed after every request).
+   */
+  largestRequests?: ReadonlyMap<string, number>;
 }
 
 export interface OracleReport {
@@ -355,10 +360,11 @@ export function oracle(input: OracleInput): OracleReport {
   for (const [generation, byCursor] of input.ledger.resentByGeneration)
     for (const [cursor, n] of byCursor) {
       maxResentPerKill = Math.max(maxResentPerKill, n);
-      if (n > KILL_RESEND_PER_CURSOR)
-        violations.push(
-          `kill ${generation}: ${n} rows of ${cursor} re-sent, above one segment (${KILL_RESEND_PER_CURSOR})`,
-        );
+      const table = cursor.split("~")[0]!;
+      const bound = input.largestRequests?.get(table) ?? KILL_RESEND_PER_CURSOR;
+      const what = input.largestRequests?.has(table) ? "one request" : "one segment";
+      if (n > bound)
+        violations.push(`kill ${generation}: ${n} rows of ${cursor} re-sent, above ${what} (${bound})`);
     }
   if (duplicated > 0) violations.push(`${duplicated} unexplained duplicates (e.g. ${dupSample.join("; ")})`);
   if (unknown > 0) violations.push(`${unknown} rows match no published record`);
