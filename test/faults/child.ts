@@ -37,12 +37,18 @@ function recordingSink(directory: string, log: string): Sink {
   };
 }
 
+/** Simulated time a restart takes (the real one: process start, store open, replay). */
+const RESTART_MS = 1_000;
+
 async function main(): Promise<void> {
   const config = JSON.parse(process.env["FAULTS_CHILD"] ?? "") as ChildConfig;
   const statePath = join(config.dataDir, STORE_FILE);
+  // A restart takes time: resume after the last instant the dead process used, never at it. (At the
+  // same instant, a new supervisor's run stamps would sort before the dead one's and its results be
+  // taken for stale ones: only a simulated clock can restart without time passing.)
   const resumeAt = Math.max(
     config.simStart,
-    existsSync(statePath) ? latestTime(readState(config.dataDir)) : 0,
+    existsSync(statePath) ? latestTime(readState(config.dataDir)) + RESTART_MS : 0,
   );
   const simClock = config.clock === "manual" ? manualClock(resumeAt) : realClock();
   simClock.set(resumeAt);

@@ -247,6 +247,12 @@ export interface KillScenario {
   killAfterMs: [number, number];
   /** Caps each unit's budget in the killed children (bounds what one kill re-sends). */
   unitBudgetMs: number;
+  /**
+   * Clean supervisor cycles of the final child (manual clock). They must give every cursor the
+   * simulated time its backlog needs under Mimecast's quotas: the killed children run on a real clock,
+   * so they add seconds of simulated time, not the minutes a quota-bound feed needs (see docs/faults.md).
+   */
+  finalCycles: number;
 }
 
 /** The kill children's request log (child.ts): one line per Sentinel request with the rows it stored. */
@@ -343,7 +349,12 @@ export async function runKills(scenario: KillScenario): Promise<RunReport> {
       kills += 1;
     }
     markGeneration();
-    const final = spawnChild({ ...base, clock: "manual", maxCycles: 3, restartSupervisor: true });
+    const final = spawnChild({
+      ...base,
+      clock: "manual",
+      maxCycles: scenario.finalCycles,
+      restartSupervisor: true,
+    });
     const code = await final.exited;
     if (code !== 0)
       throw new Error(

@@ -309,6 +309,8 @@ export function oracle(input: OracleInput): OracleReport {
   let pending = 0;
   let malformedLost = 0;
   const missingSample: string[] = [];
+  /** Missing events per feed (or feed~type): one feed's gap must not hide behind another's examples. */
+  const missingBy = new Map<string, number>();
   for (const [key, t] of truth) {
     if (t.pending) pending += 1;
     if (!t.due) continue;
@@ -325,8 +327,13 @@ export function oracle(input: OracleInput): OracleReport {
     }
     missing += t.count;
     if (missingSample.length < 3) missingSample.push(t.what);
+    const source = t.what.split(" ")[0] ?? "";
+    missingBy.set(source, (missingBy.get(source) ?? 0) + t.count);
   }
-  if (missing > 0) violations.push(`${missing} published events missing (e.g. ${missingSample.join("; ")})`);
+  if (missing > 0) {
+    const by = [...missingBy].map(([source, n]) => `${source} ${n}`).join(", ");
+    violations.push(`${missing} published events missing (${by}; e.g. ${missingSample.join("; ")})`);
+  }
   const strayDeadLetters = [...input.ledger.deadLetterRaw].filter((raw) => !injectedTexts.has(raw));
   if (strayDeadLetters.length > 0)
     violations.push(
