@@ -23,7 +23,7 @@ import {
   ownerCursorFrom,
   pruneBuckets,
 } from "./siemOwner";
-import type { OwnedRange, SiemOwnerCursor, SiemPath, StreamSide } from "./siemOwner";
+import type { OwnedRange, PendingRead, SiemOwnerCursor, SiemPath, StreamSide } from "./siemOwner";
 import type { SegmentItem, SegmentProgress } from "./segment";
 import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
@@ -161,6 +161,12 @@ function runBatch(
   });
 }
 
+/**
+ * A carried-over `@nextPage` that fails (expired, unknown, or a server that chokes on it) is dropped for a
+ * read from the range's start, so a bad token can never stall the type; a 429 is only a pause.
+ */
+const staleToken = (error: unknown): boolean => isMimecastError(error) && !isRateLimited(error);
+
 export interface StreamPage {
   records: Record<string, unknown>[];
   nextPage?: string;
@@ -240,6 +246,19 @@ async function runStream(
   let failingSince = start.failingSince;
   let lastError = start.lastError;
   let behindSince = start.behindSince;
+  // Only a read this run will meet again is worth going on with: the forward read at the edge, or a
+  // sweep of a bucket still to be re-read.
+  let pending: PendingRead | undefined =
+    start.pending &&
+    (start.pending.from === start.edge ||
+      start.buckets.some(
+        (b) =>
+          b.stage < ages.length &&
+          start.pending!.to === b.from + BUCKET_MS &&
+          start.pending!.to <= start.edge,
+      ))
+      ? start.pending
+      : undefined;
 
   const state = (): StreamSide => {
     const list = [...buckets.values()]
@@ -253,6 +272,7 @@ async function runStream(
         ...(failingSince !== undefined ? { failingSince } : {}),
         ...(lastError !== undefined ? { lastError } : {}),
         ...(behindSince !== undefined ? { behindSince } : {}),
+        ...(pending !== undefined ? { pending } : {}),
       },
       job.lateHorizonMs,
     );
@@ -321,29 +341,50 @@ async function runStream(
       : { kind: "failed", counts, resume: undefined, reason, retryable: false };
   };
 
-  /** Reads [from, to) page by page; "done" once caught up. */
+  /**
+   * Reads [from, to) page by page; "done" once caught up. A read a previous run left between pages goes
+   * on from its `@nextPage`; if the stream no longer takes that token, the range is read from its start
+   * (the digest keeps what was sent from being sent again).
+   */
   const readRange = async (
     range: { from: number; to: number },
     into: BucketWork,
   ): Promise<UnitOutcome<undefined> | "done"> => {
-    let token: string | undefined;
-    const tokens = new Set<string>();
+    let token: string | undefined =
+      pending && pending.from === range.from && pending.to === range.to ? pending.token : undefined;
+    let carried = token !== undefined;
+    const tokens = new Set<string>(token !== undefined ? [token] : []);
     for (let page = 0; page < MAX_PAGES_PER_RANGE; page += 1) {
+      // Checkpoints taken while this page's rows go out resume at this page (its rows are in the digest).
+      pending = token !== undefined ? { ...range, token } : undefined;
       if (calls >= maxCalls || pastDeadline(job))
         return { kind: "partial", counts, resume: undefined, reason: BUDGET_USED };
       calls += 1;
-      const result = await fetchStreamPage(job.client, {
-        ...streamQuery(job),
-        ...range,
-        ...(token !== undefined ? { nextPage: token } : {}),
-        pageSize,
-      });
+      let result: StreamPage;
+      try {
+        result = await fetchStreamPage(job.client, {
+          ...streamQuery(job),
+          ...range,
+          ...(token !== undefined ? { nextPage: token } : {}),
+          pageSize,
+        });
+      } catch (error) {
+        if (!carried || !staleToken(error)) throw error;
+        carried = false;
+        token = undefined;
+        tokens.clear();
+        continue;
+      }
+      carried = false;
       failingSince = undefined;
       lastError = undefined;
       counts = { ...counts, fetched: counts.fetched + result.records.length, pages: counts.pages + 1 };
       const stop = await take(result.records, into, `${iso(range.from)}..${iso(range.to)} page ${page + 1}`);
       if (stop) return stop;
-      if (result.isCaughtUp || result.records.length === 0 || result.nextPage === undefined) return "done";
+      if (result.isCaughtUp || result.records.length === 0 || result.nextPage === undefined) {
+        pending = undefined;
+        return "done";
+      }
       if (tokens.has(result.nextPage))
         throw new MimecastBadResponseError(
           `${SIEM_STREAM_PATH[feed.window.batchKind]} returned a cursor twice`,
@@ -353,6 +394,7 @@ async function runStream(
       tokens.add(result.nextPage);
       token = result.nextPage;
     }
+    pending = token !== undefined ? { ...range, token } : undefined;
     return { kind: "partial", counts, resume: undefined, reason: PAGE_LIMIT };
   };
 
@@ -360,7 +402,9 @@ async function runStream(
     const head = job.now() - (job.streamLagMs ?? STREAM_LAG_MS);
     while (head - edge >= 1000) {
       const bucket = bucketAt(bucketStart(edge));
-      const to = Math.min(head, bucket.from + BUCKET_MS);
+      // A read left between pages is finished on its own date range (its token belongs to that query).
+      const to =
+        pending?.from === edge && pending.to <= head ? pending.to : Math.min(head, bucket.from + BUCKET_MS);
       const read = await readRange({ from: edge, to }, bucket);
       if (read !== "done") {
         // Out of calls or time before the head: the stream is not keeping up (auto hands back after a while).
