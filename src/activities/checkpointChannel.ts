@@ -11,6 +11,14 @@ import type { EntityId } from "durable-functions";
 export interface CheckpointChannel {
   readEntityState<T>(entityId: EntityId): Promise<{ entityExists: boolean; entityState?: T }>;
   signalEntity(entityId: EntityId, operationName?: string, operationContent?: unknown): Promise<void>;
+  /**
+   * A host that knows which executions are dead (the local engine: it alone runs its data directory's
+   * work, so every execution of an earlier process on it was killed) names executions itself and says
+   * which are gone; a run claimed by a gone execution is then taken over at once instead of after
+   * LeaseTiming.staleMs. Azure's client has neither: a claim's holder may live on another worker.
+   */
+  newExecutorId?(): string;
+  isExecutorGone?(executor: string): boolean;
 }
 
 /** Extra input name under which a local engine hands the activity its channel. */

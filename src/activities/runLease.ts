@@ -50,6 +50,8 @@ export async function leadOrFollow(
   maxWaitMs: number,
   wall: Clock,
   timing: LeaseTiming = LEASE_TIMING,
+  /** Whether the host knows an execution is dead (see CheckpointChannel.isExecutorGone). */
+  gone: (executor: string) => boolean = () => false,
 ): Promise<LeaseOutcome> {
   const entity = checkpointEntityId(unit.key);
   await channel.signalEntity(entity, "claim", { unit, by });
@@ -79,11 +81,14 @@ export async function leadOrFollow(
       } else if (now - claimedAt >= timing.claimVisibleMs) return { role: "lead", why: "claim-not-visible" };
     } else {
       const seq = positionSeqOf(state, unit);
-      if (!watched || watched.holder !== claim.by || watched.seq !== seq) {
-        watched = { holder: claim.by, seq, since: now };
-      } else if (now - watched.since >= timing.staleMs) {
+      const fresh = !watched || watched.holder !== claim.by || watched.seq !== seq;
+      if (fresh) watched = { holder: claim.by, seq, since: now };
+      // A holder the host knows is dead (its process was killed) is taken over at once: waiting for it
+      // to go stale would stall every unit a restarted process resumes for staleMs.
+      const dead = fresh && gone(claim.by);
+      if (dead || (!fresh && watched && now - watched.since >= timing.staleMs)) {
         await channel.signalEntity(entity, "claim", { unit, by, takeover: { from: claim.by, seq } });
-        watched = { ...watched, since: now }; // one takeover request per stale period
+        watched = { holder: claim.by, seq, since: now }; // one takeover request per stale period
       }
     }
     if (now - started >= maxWaitMs) return { role: "lead", why: "wait-bound" };

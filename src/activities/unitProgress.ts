@@ -59,7 +59,7 @@ export async function ingestWithProgress(
     }
   };
   await refreshLimits();
-  const executor = randomUUID();
+  const executor = channel?.newExecutorId?.() ?? randomUUID();
   const run = unit.run;
   let budget = budgetMs;
   if (channel && run) {
@@ -71,6 +71,7 @@ export async function ingestWithProgress(
       budgetMs + FOLLOW_GRACE_MS,
       lease.wall,
       lease.timing,
+      (holder) => channel.isExecutorGone?.(holder) ?? false,
     ).catch((error: unknown) => {
       runtime.logger.warn("run not claimed; sending anyway", { cursor: unit.key, error: describe(error) });
       return { role: "lead", why: "unreadable" } as const;

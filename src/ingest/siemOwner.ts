@@ -63,6 +63,18 @@ export interface StreamSide {
    */
   behindSince?: number;
   lastError?: string;
+  /**
+   * A range read that stopped between pages (the run's calls or time ran out, or it was killed): the next
+   * run goes on from the stream's own `@nextPage` instead of reading the range again from its start.
+   */
+  pending?: PendingRead;
+}
+
+/** Where a stream range read stands: the query's date range and the `@nextPage` of the page to read next. */
+export interface PendingRead {
+  from: number;
+  to: number;
+  token: string;
 }
 
 export interface SiemOwnerCursor {

@@ -23,8 +23,8 @@ import {
   ownerCursorFrom,
   pruneBuckets,
 } from "./siemOwner";
-import type { OwnedRange, SiemOwnerCursor, SiemPath, StreamSide } from "./siemOwner";
-import type { SegmentItem } from "./segment";
+import type { OwnedRange, PendingRead, SiemOwnerCursor, SiemPath, StreamSide } from "./siemOwner";
+import type { SegmentItem, SegmentProgress } from "./segment";
 import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
@@ -95,7 +95,8 @@ export async function ingestSiemType(job: SiemTypeJob): Promise<UnitOutcome<unkn
     if (cursor.owner === "batch") return finished(job, { kind: "completed", counts, resume: cursor });
   }
 
-  const stream = await runStream(job, cursor.stream!);
+  const owner = cursor;
+  const stream = await runStream(job, cursor.stream!, (state) => ({ ...owner, stream: state }), counts);
   cursor = { ...cursor, stream: stream.state };
   return finished(job, {
     ...stream.outcome,
@@ -160,6 +161,12 @@ function runBatch(
   });
 }
 
+/**
+ * A carried-over `@nextPage` that fails (expired, unknown, or a server that chokes on it) is dropped for a
+ * read from the range's start, so a bad token can never stall the type; a 429 is only a pause.
+ */
+const staleToken = (error: unknown): boolean => isMimecastError(error) && !isRateLimited(error);
+
 export interface StreamPage {
   records: Record<string, unknown>[];
   nextPage?: string;
@@ -221,6 +228,10 @@ interface BucketWork {
 async function runStream(
   job: SiemTypeJob,
   start: StreamSide,
+  /** The unit's resume point with the stream side at `state` (mid-unit checkpoints carry the whole cursor). */
+  positionAt: (state: StreamSide) => unknown,
+  /** What the unit counted before the stream's part (a checkpoint's counts are the run's so far). */
+  base: IngestCounts,
 ): Promise<{ state: StreamSide; outcome: UnitOutcome<undefined> }> {
   const { feed } = job;
   const ages = sweepAges(job.lateHorizonMs);
@@ -235,6 +246,19 @@ async function runStream(
   let failingSince = start.failingSince;
   let lastError = start.lastError;
   let behindSince = start.behindSince;
+  // Only a read this run will meet again is worth going on with: the forward read at the edge, or a
+  // sweep of a bucket still to be re-read.
+  let pending: PendingRead | undefined =
+    start.pending &&
+    (start.pending.from === start.edge ||
+      start.buckets.some(
+        (b) =>
+          b.stage < ages.length &&
+          start.pending!.to === b.from + BUCKET_MS &&
+          start.pending!.to <= start.edge,
+      ))
+      ? start.pending
+      : undefined;
 
   const state = (): StreamSide => {
     const list = [...buckets.values()]
@@ -248,6 +272,7 @@ async function runStream(
         ...(failingSince !== undefined ? { failingSince } : {}),
         ...(lastError !== undefined ? { lastError } : {}),
         ...(behindSince !== undefined ? { behindSince } : {}),
+        ...(pending !== undefined ? { pending } : {}),
       },
       job.lateHorizonMs,
     );
@@ -286,11 +311,29 @@ async function runStream(
       });
     }
     if (items.length === 0) return undefined;
-    const result = await uploadUnitSegment(job, feed.id, items, { safeThrough: 1, deadLetteredThrough: 1 });
-    counts = addCounts(counts, result.counts);
     // Only what Sentinel accepted joins the digest: the rest is read (and sent) again next time.
-    for (let i = 0; i < result.progress.safeThrough - 1 && i < hashes.length; i += 1)
-      into.ids.add(hashes[i]!);
+    const accept = (progress: SegmentProgress): void => {
+      for (let i = 0; i < progress.safeThrough - 1 && i < hashes.length; i += 1) into.ids.add(hashes[i]!);
+    };
+    const checkpoint = job.onSegmentAccepted;
+    // After every request Sentinel accepted, the cursor with the digest that now holds its rows: a kill
+    // or a second execution re-reads the range, and the digest keeps it from sending them again.
+    const result = await uploadUnitSegment(
+      job,
+      feed.id,
+      items,
+      { safeThrough: 1, deadLetteredThrough: 1 },
+      checkpoint
+        ? async (progress, segmentCounts) => {
+            accept(progress);
+            await checkpoint(positionAt(state()), addCounts(addCounts(base, counts), segmentCounts));
+          }
+        : undefined,
+    );
+    counts = addCounts(counts, result.counts);
+    accept(result.progress);
+    if (checkpoint && result.progress.safeThrough > 1)
+      await checkpoint(positionAt(state()), addCounts(base, counts));
     if (!result.failure) return undefined;
     const reason = `Sentinel did not accept ${job.stream.streamName} rows: ${result.failure.message}`;
     return result.failure.retryable
@@ -298,29 +341,50 @@ async function runStream(
       : { kind: "failed", counts, resume: undefined, reason, retryable: false };
   };
 
-  /** Reads [from, to) page by page; "done" once caught up. */
+  /**
+   * Reads [from, to) page by page; "done" once caught up. A read a previous run left between pages goes
+   * on from its `@nextPage`; if the stream no longer takes that token, the range is read from its start
+   * (the digest keeps what was sent from being sent again).
+   */
   const readRange = async (
     range: { from: number; to: number },
     into: BucketWork,
   ): Promise<UnitOutcome<undefined> | "done"> => {
-    let token: string | undefined;
-    const tokens = new Set<string>();
+    let token: string | undefined =
+      pending && pending.from === range.from && pending.to === range.to ? pending.token : undefined;
+    let carried = token !== undefined;
+    const tokens = new Set<string>(token !== undefined ? [token] : []);
     for (let page = 0; page < MAX_PAGES_PER_RANGE; page += 1) {
+      // Checkpoints taken while this page's rows go out resume at this page (its rows are in the digest).
+      pending = token !== undefined ? { ...range, token } : undefined;
       if (calls >= maxCalls || pastDeadline(job))
         return { kind: "partial", counts, resume: undefined, reason: BUDGET_USED };
       calls += 1;
-      const result = await fetchStreamPage(job.client, {
-        ...streamQuery(job),
-        ...range,
-        ...(token !== undefined ? { nextPage: token } : {}),
-        pageSize,
-      });
+      let result: StreamPage;
+      try {
+        result = await fetchStreamPage(job.client, {
+          ...streamQuery(job),
+          ...range,
+          ...(token !== undefined ? { nextPage: token } : {}),
+          pageSize,
+        });
+      } catch (error) {
+        if (!carried || !staleToken(error)) throw error;
+        carried = false;
+        token = undefined;
+        tokens.clear();
+        continue;
+      }
+      carried = false;
       failingSince = undefined;
       lastError = undefined;
       counts = { ...counts, fetched: counts.fetched + result.records.length, pages: counts.pages + 1 };
       const stop = await take(result.records, into, `${iso(range.from)}..${iso(range.to)} page ${page + 1}`);
       if (stop) return stop;
-      if (result.isCaughtUp || result.records.length === 0 || result.nextPage === undefined) return "done";
+      if (result.isCaughtUp || result.records.length === 0 || result.nextPage === undefined) {
+        pending = undefined;
+        return "done";
+      }
       if (tokens.has(result.nextPage))
         throw new MimecastBadResponseError(
           `${SIEM_STREAM_PATH[feed.window.batchKind]} returned a cursor twice`,
@@ -330,6 +394,7 @@ async function runStream(
       tokens.add(result.nextPage);
       token = result.nextPage;
     }
+    pending = token !== undefined ? { ...range, token } : undefined;
     return { kind: "partial", counts, resume: undefined, reason: PAGE_LIMIT };
   };
 
@@ -337,7 +402,9 @@ async function runStream(
     const head = job.now() - (job.streamLagMs ?? STREAM_LAG_MS);
     while (head - edge >= 1000) {
       const bucket = bucketAt(bucketStart(edge));
-      const to = Math.min(head, bucket.from + BUCKET_MS);
+      // A read left between pages is finished on its own date range (its token belongs to that query).
+      const to =
+        pending?.from === edge && pending.to <= head ? pending.to : Math.min(head, bucket.from + BUCKET_MS);
       const read = await readRange({ from: edge, to }, bucket);
       if (read !== "done") {
         // Out of calls or time before the head: the stream is not keeping up (auto hands back after a while).

@@ -96,6 +96,13 @@ export interface EngineEntityClient {
     operationName?: string,
     operationContent?: unknown,
   ): Promise<void>;
+  /** Executions of this engine are named `<engine id>:<uuid>` (see isExecutorGone). */
+  newExecutorId(): string;
+  /**
+   * An execution another engine named is dead: the store is opened with an exclusive lock, so an engine
+   * that can run work is the only live one on its data directory.
+   */
+  isExecutorGone(executor: string): boolean;
 }
 
 export class DurableEngine {
@@ -236,8 +243,13 @@ export class DurableEngine {
       : { entityExists: exists };
   }
 
+  /** Names this engine's activity executions: one per engine, i.e. per process on a data directory. */
+  private readonly engineId = randomUUID();
+
   /** The entity client an activity's durable client input receives. */
   readonly entityClient: EngineEntityClient = {
+    newExecutorId: () => `${this.engineId}:${randomUUID()}`,
+    isExecutorGone: (executor) => !executor.startsWith(`${this.engineId}:`),
     readEntityState: <T>(entityId: { name: string; key: string }) =>
       Promise.resolve(this.readEntityState<T>(entityId)),
     signalEntity: (entityId, operationName, operationContent) => {

@@ -187,6 +187,38 @@ describe("ingest activity: two copies of one run at the same time send each segm
     assert.equal(follower.kind, "completed");
   });
 
+  it("a copy redelivered after its host process was killed takes the dead copy's claim at once, not after staleMs", async () => {
+    // The local engine after a kill -9: the previous process's executions are known to be gone (their
+    // claims can never be released), so the redelivered copy must not stand idle for staleMs.
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    reset([{ stopAfter: 1, stop: "hang", released }]);
+    const { channel, settled } = asyncEntities();
+    const dead: CheckpointChannel = { ...channel, newExecutorId: () => "old-process:copy" };
+    const restarted: CheckpointChannel = {
+      ...channel,
+      newExecutorId: () => "new-process:copy",
+      isExecutorGone: (executor) => !executor.startsWith("new-process:"),
+    };
+    const logger = recordingLogger();
+    const runtime = runtimeWith(logger);
+    const leader = ingestWithProgress(runtime, unit, 60_000, dead, { wall: systemClock, timing: FAST });
+    await tick(20); // its claim and first segment are recorded; it hangs in segment 1 ("killed")
+    // Simulated wall time: every poll advances it by its sleep (so waiting staleMs costs no real time).
+    let wallNow = T0;
+    const wall = { now: () => wallNow, sleep: (ms: number) => ((wallNow += ms), tick(1)) };
+    const timing: LeaseTiming = { ...FAST, maxPollMs: 1_000 };
+    const result = await ingestWithProgress(runtime, unit, 60_000, restarted, { wall, timing });
+    await settled();
+    assert.equal(result.kind, "completed");
+    assert.ok(wallNow - T0 < timing.staleMs, `took over after ${wallNow - T0} ms, not at once`);
+    assert.deepEqual(segmentsSent(), [0, 1, 1, 2, 3, 4, 5], "only the segment in flight twice");
+    assert.equal(result.counts.ingested, SEGMENTS * ROWS, "counted on from the dead copy's progress");
+    assert.ok(logger.warnings.some((w) => w.startsWith("leading a run") && w.includes("took-over")));
+    release();
+    await assert.rejects(leader);
+  });
+
   it("a copy that starts after the run's result is recorded sends nothing", async () => {
     reset([]);
     const { channel, settled, store } = asyncEntities();

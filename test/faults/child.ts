@@ -8,18 +8,47 @@ import { join } from "node:path";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../../src/orchestrators/names";
 import { STORE_FILE } from "../../src/localhost/store";
 import { silentLogger } from "../../src/shared/logger";
+import { LocalSink } from "../../src/sentinel/localSink";
+import type { Sink } from "../../src/sentinel/sink";
+import { tableNameOfStream } from "../../src/sentinel/streams";
 import { manualClock, realClock } from "../../simulator/index";
 import { startEmbedded } from "../../scripts/local/embedded";
 import { readState } from "./state";
 import type { ChildConfig } from "./harness";
-import { END_FILE, lastRequestAt, latestTime } from "./harness";
+import { END_FILE, REQUEST_LOG, lastRequestAt, latestTime } from "./harness";
+
+/**
+ * The local sink, with a request log beside it — the stand-in for Sentinel's own request log: one line
+ * per upload call (one service request) with the rows it stored, written synchronously once the rows
+ * are on disk, so the oracle can bound a kill's re-send by one request without asking the connector.
+ */
+function recordingSink(directory: string, log: string): Sink {
+  const local = new LocalSink({ directory, logger: silentLogger });
+  return {
+    upload: async (stream, rows, options) => {
+      const outcome = await local.upload(stream, rows, options);
+      if (outcome.accepted > 0)
+        appendFileSync(
+          log,
+          `${JSON.stringify({ table: tableNameOfStream(stream.streamName), rows: outcome.accepted })}\n`,
+        );
+      return outcome;
+    },
+  };
+}
+
+/** Simulated time a restart takes (the real one: process start, store open, replay). */
+const RESTART_MS = 1_000;
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env["FAULTS_CHILD"] ?? "") as ChildConfig;
   const statePath = join(config.dataDir, STORE_FILE);
+  // A restart takes time: resume after the last instant the dead process used, never at it. (At the
+  // same instant, a new supervisor's run stamps would sort before the dead one's and its results be
+  // taken for stale ones: only a simulated clock can restart without time passing.)
   const resumeAt = Math.max(
     config.simStart,
-    existsSync(statePath) ? latestTime(readState(config.dataDir)) : 0,
+    existsSync(statePath) ? latestTime(readState(config.dataDir)) + RESTART_MS : 0,
   );
   const simClock = config.clock === "manual" ? manualClock(resumeAt) : realClock();
   simClock.set(resumeAt);
@@ -34,6 +63,7 @@ async function main(): Promise<void> {
       MIMECAST_LOG_LEVEL: "error",
     },
     logger: silentLogger,
+    sink: recordingSink(join(config.dataDir, "tables"), join(config.dataDir, REQUEST_LOG)),
     ...(config.unitBudgetMs !== undefined ? { unitBudgetMs: config.unitBudgetMs } : {}),
     ...(config.atLeastOnce ? { atLeastOnce: config.atLeastOnce } : {}),
     onUnit: (unit, result) =>

@@ -247,6 +247,31 @@ export interface KillScenario {
   killAfterMs: [number, number];
   /** Caps each unit's budget in the killed children (bounds what one kill re-sends). */
   unitBudgetMs: number;
+  /**
+   * Clean supervisor cycles of the final child (manual clock). They must give every cursor the
+   * simulated time its backlog needs under Mimecast's quotas: the killed children run on a real clock,
+   * so they add seconds of simulated time, not the minutes a quota-bound feed needs (see docs/faults.md).
+   */
+  finalCycles: number;
+}
+
+/** The kill children's request log (child.ts): one line per Sentinel request with the rows it stored. */
+export const REQUEST_LOG = "requests.ndjson";
+
+/** The largest request (rows) each table received, from a request log. */
+export function largestRequests(file: string): Map<string, number> {
+  const largest = new Map<string, number>();
+  if (!existsSync(file)) return largest;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const { table, rows } = JSON.parse(line) as { table: string; rows: number };
+      largest.set(table, Math.max(largest.get(table) ?? 0, rows));
+    } catch {
+      // a line torn by a kill
+    }
+  }
+  return largest;
 }
 
 /** What the parent tells child.ts (as JSON in FAULTS_CHILD). */
@@ -324,7 +349,12 @@ export async function runKills(scenario: KillScenario): Promise<RunReport> {
       kills += 1;
     }
     markGeneration();
-    const final = spawnChild({ ...base, clock: "manual", maxCycles: 3, restartSupervisor: true });
+    const final = spawnChild({
+      ...base,
+      clock: "manual",
+      maxCycles: scenario.finalCycles,
+      restartSupervisor: true,
+    });
     const code = await final.exited;
     if (code !== 0)
       throw new Error(
@@ -348,6 +378,7 @@ export async function runKills(scenario: KillScenario): Promise<RunReport> {
         endMs,
         ledger,
         siemMayStream: siemMayStream(baseSettings(scenario.volume)),
+        largestRequests: largestRequests(join(dataDir, REQUEST_LOG)),
         ...(scenario.volume.lateHorizonSeconds !== undefined
           ? { lateHorizonMs: scenario.volume.lateHorizonSeconds * 1000 }
           : {}),

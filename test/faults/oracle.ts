@@ -24,8 +24,8 @@ export const END_SLACK_MS = 5 * MINUTE_MS + SLOT_MS;
 /** How long after the late horizon a late event's last sweep may still be ahead (a window plus a cycle). */
 const SWEEP_SLACK_MS = 20 * MINUTE_MS;
 /**
- * Rows one kill may re-send per cursor: one segment of its in-flight unit (progress is recorded per
- * segment; SIEM segments are 2 000 records, JSON pages at most 500).
+ * Rows one kill may re-send per cursor when no request log says better: one segment of its in-flight
+ * unit (SIEM segments are 2 000 records, JSON pages at most 500).
  */
 export const KILL_RESEND_PER_CURSOR = 2_000;
 const DEAD_LETTER_TABLE = "MimecastDeadLetter_CL";
@@ -165,6 +165,11 @@ export interface OracleInput {
    * is pending. On `batch` every event of a listed file is due.
    */
   siemMayStream?: boolean;
+  /**
+   * Kill runs: the largest request (rows) each table received, from Sentinel's side (the request log).
+   * A kill may re-send at most one request per cursor (progress is checkpointed after every request).
+   */
+  largestRequests?: ReadonlyMap<string, number>;
 }
 
 export interface OracleReport {
@@ -304,6 +309,8 @@ export function oracle(input: OracleInput): OracleReport {
   let pending = 0;
   let malformedLost = 0;
   const missingSample: string[] = [];
+  /** Missing events per feed (or feed~type): one feed's gap must not hide behind another's examples. */
+  const missingBy = new Map<string, number>();
   for (const [key, t] of truth) {
     if (t.pending) pending += 1;
     if (!t.due) continue;
@@ -320,8 +327,13 @@ export function oracle(input: OracleInput): OracleReport {
     }
     missing += t.count;
     if (missingSample.length < 3) missingSample.push(t.what);
+    const source = t.what.split(" ")[0] ?? "";
+    missingBy.set(source, (missingBy.get(source) ?? 0) + t.count);
   }
-  if (missing > 0) violations.push(`${missing} published events missing (e.g. ${missingSample.join("; ")})`);
+  if (missing > 0) {
+    const by = [...missingBy].map(([source, n]) => `${source} ${n}`).join(", ");
+    violations.push(`${missing} published events missing (${by}; e.g. ${missingSample.join("; ")})`);
+  }
   const strayDeadLetters = [...input.ledger.deadLetterRaw].filter((raw) => !injectedTexts.has(raw));
   if (strayDeadLetters.length > 0)
     violations.push(
@@ -355,10 +367,11 @@ export function oracle(input: OracleInput): OracleReport {
   for (const [generation, byCursor] of input.ledger.resentByGeneration)
     for (const [cursor, n] of byCursor) {
       maxResentPerKill = Math.max(maxResentPerKill, n);
-      if (n > KILL_RESEND_PER_CURSOR)
-        violations.push(
-          `kill ${generation}: ${n} rows of ${cursor} re-sent, above one segment (${KILL_RESEND_PER_CURSOR})`,
-        );
+      const table = cursor.split("~")[0]!;
+      const bound = input.largestRequests?.get(table) ?? KILL_RESEND_PER_CURSOR;
+      const what = input.largestRequests?.has(table) ? "one request" : "one segment";
+      if (n > bound)
+        violations.push(`kill ${generation}: ${n} rows of ${cursor} re-sent, above ${what} (${bound})`);
     }
   if (duplicated > 0) violations.push(`${duplicated} unexplained duplicates (e.g. ${dupSample.join("; ")})`);
   if (unknown > 0) violations.push(`${unknown} rows match no published record`);

@@ -12,7 +12,9 @@ import { siemCgFeed } from "../../src/feeds/siem";
 import type { JsonWindowJob, JsonWindowResume } from "../../src/ingest/jsonWindow";
 import { ingestJsonWindow } from "../../src/ingest/jsonWindow";
 import type { SiemResume } from "../../src/ingest/siemBatch";
-import { ingestSiemBatch } from "../../src/ingest/siemBatch";
+import { SIEM_START, ingestSiemBatch } from "../../src/ingest/siemBatch";
+import type { SiemOwnerCursor } from "../../src/ingest/siemOwner";
+import { ingestSiemType } from "../../src/ingest/siemStream";
 import { streamFor } from "../../src/ingest/streams";
 import type { IngestCounts, UnitOutcome } from "../../src/ingest/types";
 import { contentKey, rowKey } from "../faults/inverseMapping";
@@ -202,6 +204,58 @@ describe("checkpoints per Sentinel request: a kill re-sends at most the request 
     const t = tallyByContent(w, stream.streamName, siemCgFeed.defaultTable, records);
     assert.equal(t.missing, 0, "nothing lost");
     assert.ok(kills >= 3, `killed several times (${kills})`);
+    assert.ok(
+      t.extra <= kills * t.largestRequest,
+      `re-sent ${t.extra} rows over ${kills} kills; one request holds at most ${t.largestRequest}`,
+    );
+  });
+
+  it("SIEM stream: killed after every fourth accepted request, the stream's part lands whole; each kill re-sends at most one request's rows", async () => {
+    // No late events: everything the stream owns is due at the live edge (re-reads are another test's).
+    const w = (world = await startWorld([siemCgFeed], {
+      eventsPerDay: { "siem-cg:receipt": 4_000 },
+      lateFraction: 0,
+      siemStream: { ordering: "event-time", rateLimit: false, repeatsPerPage: 2 },
+    }));
+    const type = "receipt";
+    const from = NOW - 3 * HOUR;
+    const onStream: SiemOwnerCursor = {
+      v: "siem-owner-1",
+      owner: "stream",
+      why: "test: the stream owns the type",
+      since: from,
+      batch: { resume: SIEM_START, owns: [] },
+      stream: { from, edge: from, buckets: [] },
+    };
+    const records = [...w.sim.groundTruth("siem-cg", { type, from, to: NOW - 10_000, basis: "publish" })].map(
+      (e) => e.record,
+    );
+    assert.ok(records.length > 300, `enough ${type} records (${records.length})`);
+    const stream = streamFor(siemCgFeed);
+    const { kills } = await runWithKills<unknown>(
+      (resume, onSegmentAccepted) =>
+        ingestSiemType({
+          client: w.client,
+          feed: siemCgFeed,
+          type,
+          sink: w.sink,
+          stream,
+          fromDay: "2024-11-18",
+          resume: resume ?? onStream,
+          path: "stream",
+          lateHorizonMs: 2 * HOUR,
+          now: () => NOW,
+          requestBudgetBytes: 8_000,
+          maxStreamCalls: 1_000,
+          onSegmentAccepted,
+        }),
+      4,
+      600,
+    );
+    const t = tallyByContent(w, stream.streamName, siemCgFeed.defaultTable, records);
+    assert.equal(t.missing, 0, "nothing lost");
+    assert.ok(kills >= 3, `killed several times (${kills})`);
+    assert.ok(t.requests > 3 * kills, "pages were split into several requests");
     assert.ok(
       t.extra <= kills * t.largestRequest,
       `re-sent ${t.extra} rows over ${kills} kills; one request holds at most ${t.largestRequest}`,

@@ -222,6 +222,75 @@ for (const ordering of ["event-time", "arrival"] as const) {
   });
 }
 
+describe("SIEM stream: a range with more pages than one run may call", () => {
+  for (const ordering of ["event-time", "arrival"] as const) {
+    it(`is read through across runs, each going on from @nextPage (stream ordered by ${ordering})`, async () => {
+      const d = await open(ordering, 20_000);
+      await drive(d, "stream", 3 * HOUR, 2 * MINUTE);
+      assert.equal(ownerOf(d.resume).owner, "stream");
+      const before = d.w.sim.clock.now();
+      // Ten minutes of backlog (~140 events, 14 pages of 10) and one stream call per run: a run that read
+      // each range from its start would fetch page 1 for ever.
+      d.w.sim.clock.advance(10 * MINUTE);
+      const logged = d.w.sim.requests.length;
+      await drive(d, "stream", 30_000, 1_000, { runsPerStep: 1, maxStreamCalls: 1, pageSize: 10 });
+      const streamCalls = d.w.sim.requests.slice(logged).filter((r) => r.path.startsWith("/siem/v1/events/"));
+      assert.ok(
+        streamCalls.filter((r) => r.query["nextPage"] !== undefined).length >= 10,
+        "later runs carry the previous run's @nextPage",
+      );
+      const onTime = [
+        ...d.w.sim.groundTruth("siem-cg", { type: TYPE, from: before, to: before + 9 * MINUTE }),
+      ]
+        .filter((e) => e.publishTime === e.eventTime)
+        .map((e) => (mapRecord(siemCgFeed, e.record) as { eventId: string }).eventId);
+      assert.ok(onTime.length > 100, "the backlog spans many pages");
+      const got = new Set(eventIds(d.w.fake.acceptedRows(streamFor(siemCgFeed).streamName)));
+      assert.deepEqual(
+        onTime.filter((id) => !got.has(id)).length,
+        0,
+        "every on-time event of the backlog arrived",
+      );
+      const ids = eventIds(d.w.fake.acceptedRows(streamFor(siemCgFeed).streamName));
+      assert.deepEqual(
+        [...tally(ids).entries()].filter(([, n]) => n > 1),
+        [],
+        "nothing twice",
+      );
+    });
+  }
+});
+
+describe("SIEM stream: a @nextPage the stream no longer takes", () => {
+  it("is dropped for a read from the range's start; the type neither stalls nor sends anything twice", async () => {
+    const d = await open("event-time", 20_000);
+    await drive(d, "stream", 3 * HOUR, 2 * MINUTE);
+    const before = d.w.sim.clock.now();
+    d.w.sim.clock.advance(10 * MINUTE);
+    await drive(d, "stream", 3_000, 1_000, { runsPerStep: 1, maxStreamCalls: 1, pageSize: 10 });
+    const cursor = d.resume as { stream: { pending?: { token: string } } };
+    assert.ok(cursor.stream.pending, "the cut-off read left its @nextPage in the cursor");
+    cursor.stream.pending.token = "expired-token";
+    const outcomes = new Map(d.outcomes);
+    await drive(d, "stream", 2 * MINUTE, MINUTE);
+    assert.equal(
+      d.outcomes.get("failed") ?? 0,
+      outcomes.get("failed") ?? 0,
+      "no run failed on the bad token",
+    );
+    const onTime = [...d.w.sim.groundTruth("siem-cg", { type: TYPE, from: before, to: before + 9 * MINUTE })]
+      .filter((e) => e.publishTime === e.eventTime)
+      .map((e) => (mapRecord(siemCgFeed, e.record) as { eventId: string }).eventId);
+    const ids = eventIds(d.w.fake.acceptedRows(streamFor(siemCgFeed).streamName));
+    const got = new Set(ids);
+    assert.deepEqual(onTime.filter((id) => !got.has(id)).length, 0);
+    assert.deepEqual(
+      [...tally(ids).entries()].filter(([, n]) => n > 1),
+      [],
+    );
+  });
+});
+
 describe("SIEM stream timing", () => {
   it("the stream delivers on-time events within two minutes of their publication", async () => {
     const d = await open("event-time");

@@ -316,6 +316,33 @@ describe("local Durable engine (registered handlers through the SDK, history rep
     }
   });
 
+  it("names activity executions per engine: an earlier engine's on the same store are gone, its own are not", async () => {
+    // The store is exclusively locked, so an engine that runs is the only live one on its directory.
+    const dataDir = mkdtempSync(join(tmpdir(), "engine-exec-"));
+    dirs.push(dataDir);
+    const open = (): { engine: DurableEngine; store: DurableStore } => {
+      const store = new DurableStore(dataDir);
+      const engine = new DurableEngine({ store, functions, clock: new FakeClock(NOW), logger: silentLogger });
+      return { engine, store };
+    };
+    const first = open();
+    const earlier = first.engine.entityClient.newExecutorId();
+    assert.equal(first.engine.entityClient.isExecutorGone(earlier), false, "its own execution lives");
+    first.store.close(); // the process dies
+    const second = open();
+    try {
+      const client = second.engine.entityClient;
+      const own = client.newExecutorId();
+      assert.notEqual(own, earlier);
+      assert.equal(client.isExecutorGone(own), false);
+      assert.equal(client.isExecutorGone(earlier), true, "the killed process's execution is gone");
+      assert.equal(client.isExecutorGone("0b8f-unprefixed"), true, "so is one an older version named");
+    } finally {
+      await second.engine.stop();
+      second.store.close();
+    }
+  });
+
   it("refuses a second store on a data directory another host holds, with a clear message", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "engine-lock-"));
     dirs.push(dataDir);
