@@ -203,7 +203,9 @@ describe("ingest activity: two copies of one run at the same time send each segm
     const logger = recordingLogger();
     const runtime = runtimeWith(logger);
     const leader = ingestWithProgress(runtime, unit, 60_000, dead, { wall: systemClock, timing: FAST });
-    await tick(20); // its claim and first segment are recorded; it hangs in segment 1 ("killed")
+    // It hangs in segment 1 ("killed"), once its claim and segment 0's progress are applied.
+    while (sent.length < 2) await tick(1);
+    await settled();
     // Simulated wall time: every poll advances it by its sleep (so waiting staleMs costs no real time).
     let wallNow = T0;
     const wall = { now: () => wallNow, sleep: (ms: number) => ((wallNow += ms), tick(1)) };
