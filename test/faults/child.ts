@@ -75,6 +75,12 @@ async function main(): Promise<void> {
   const { host } = embedded;
   const status = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
   const running = String(status?.runtimeStatus) === "Running";
+  // Kept runs (FAULTS_KEEP) say what each process found: the supervisor's state and where time resumed.
+  if (process.env["FAULTS_KEEP"] !== undefined)
+    appendFileSync(
+      join(config.dataDir, "starts.ndjson"),
+      `${JSON.stringify({ pid: process.pid, resumeAt, status: status?.runtimeStatus, output: status?.output })}\n`,
+    );
   if (config.restartSupervisor || !running) {
     if (running) await host.terminate(SUPERVISOR_INSTANCE_ID, "fault suite: new run");
     await host.startNew(FUNCTIONS.supervisor, {

@@ -5,7 +5,16 @@
  * real LogsIngestionSink over the Logs Ingestion fake; kill -9 runs drive `child.ts` as a process.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, openSync, closeSync } from "node:fs";
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  existsSync,
+  openSync,
+  closeSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FEEDS } from "../../src/feeds";
@@ -349,6 +358,8 @@ export async function runKills(scenario: KillScenario): Promise<RunReport> {
       kills += 1;
     }
     markGeneration();
+    if (process.env["FAULTS_KEEP"] !== undefined)
+      writeFileSync(join(dataDir, "generations.json"), JSON.stringify(Object.fromEntries(generations)));
     const final = spawnChild({
       ...base,
       clock: "manual",
