@@ -203,7 +203,10 @@ describe("ingest activity: two copies of one run at the same time send each segm
     const logger = recordingLogger();
     const runtime = runtimeWith(logger);
     const leader = ingestWithProgress(runtime, unit, 60_000, dead, { wall: systemClock, timing: FAST });
-    await tick(20); // its claim and first segment are recorded; it hangs in segment 1 ("killed")
+    // Until it hangs in segment 1 ("killed") with its claim and segment 0 recorded — a condition, not a
+    // fixed delay, so a loaded machine cannot start the restarted copy first.
+    for (let waited = 0; segmentsSent().length < 2 && waited < 10_000; waited += 5) await tick(5);
+    await settled();
     // Simulated wall time: every poll advances it by its sleep (so waiting staleMs costs no real time).
     let wallNow = T0;
     const wall = { now: () => wallNow, sleep: (ms: number) => ((wallNow += ms), tick(1)) };
