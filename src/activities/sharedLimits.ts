@@ -1,13 +1,16 @@
 import * as df from "durable-functions";
 import type { RateLimitState } from "../entities/rateLimit";
 import type { RateLimiter } from "../mimecast/rateLimiter";
-import type { RateLimitPause, RateLimitStore } from "../mimecast/sharedRateLimit";
-import { SharedRateLimit } from "../mimecast/sharedRateLimit";
+import type { InstanceUsage, RateLimitPause, RateLimitStore } from "../mimecast/sharedRateLimit";
+import { SharedRateLimit, usageList } from "../mimecast/sharedRateLimit";
 import { FUNCTIONS } from "../orchestrators/names";
 import type { CheckpointChannel } from "./checkpointChannel";
 
 /** One Mimecast application per deployment: one rate-limit entity. */
 const APPLICATION = "application";
+
+/** How often an instance reads the other instances' budget use (one entity read per interval at most). */
+export const USAGE_READ_EVERY_MS = 1_000;
 
 /** The rate-limit entity as a RateLimitStore: publish = signal, current = read (no push). */
 export function entityRateLimitStore(channel: CheckpointChannel): RateLimitStore {
@@ -20,6 +23,21 @@ export function entityRateLimitStore(channel: CheckpointChannel): RateLimitStore
         await channel.signalEntity(id, "pause", pause);
       } catch {
         // see above
+      }
+    },
+    publishUsage: async (_application, usage: InstanceUsage) => {
+      try {
+        await channel.signalEntity(id, "use", usage);
+      } catch {
+        // see above
+      }
+    },
+    usage: async () => {
+      try {
+        const read = await channel.readEntityState<RateLimitState>(id);
+        return usageList(read.entityState?.usage);
+      } catch {
+        return [];
       }
     },
     current: async (_application, now) => {
@@ -47,7 +65,9 @@ const attached = new WeakMap<RateLimiter, SharedRateLimit>();
 export function sharedLimitsFor(limiter: RateLimiter, channel: CheckpointChannel): SharedRateLimit {
   let shared = attached.get(limiter);
   if (!shared) {
-    shared = new SharedRateLimit(entityRateLimitStore(channel), APPLICATION, limiter);
+    shared = new SharedRateLimit(entityRateLimitStore(channel), APPLICATION, limiter, {
+      usageReadEveryMs: USAGE_READ_EVERY_MS,
+    });
     attached.set(limiter, shared);
   }
   return shared;

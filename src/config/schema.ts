@@ -408,7 +408,7 @@ const properties = {
     type: "string",
     format: "rate-limit-budgets",
     description:
-      "Client-side request budgets per endpoint family (one per Mimecast API function: siem-batch-cg, siem-batch-ci, dlp, ttp-url, ttp-attachment, ttp-impersonation, audit, message-release, archive-search, awareness-*, siem-v1, threat-intel, oauth-token), as family=<requests>/<window ms> pairs separated by commas; default applies to families not listed. Unset: only Mimecast's own rate-limit headers and 429 responses limit the rate.",
+      "Client-side request budgets per endpoint family (one per Mimecast API function: siem-batch-cg, siem-batch-ci, dlp, ttp-url, ttp-attachment, ttp-impersonation, audit, message-release, archive-search, awareness-*, siem-v1, threat-intel, oauth-token), as family=<requests>/<window ms> pairs separated by commas; default applies to families not listed. A budget holds for the whole application: windows are aligned to the epoch and every instance counts the others' use of a window (shared through the rate-limit entity). Unset: only Mimecast's own rate-limit headers and 429 responses limit the rate.",
     examples: ["siem-batch-cg=50/900000,default=20/60000"],
     "x-group": "HTTP client",
     "x-expected": "family=<requests>/<window ms> pairs separated by commas",

@@ -232,6 +232,8 @@ export class MimecastClient {
     let rateLimited = 0;
     let authRetried = false;
     for (;;) {
+      // Shared budgets learn the other instances' use here; if that fails, the local budget still holds.
+      await limiter.beforeAcquire?.(spec.family).catch(() => undefined);
       const decision = limiter.acquire(spec.family);
       if (decision.kind === "wait") {
         const waitMs = decision.until - this.clock.now();

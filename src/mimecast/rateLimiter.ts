@@ -11,14 +11,23 @@ import { headerText } from "./responses";
  *   request to the API for at least" X-RateLimit-Reset.
  * - Every pause is bounded (`boundedPauseMs`): `Reset: 0` waits a second instead of looping, and a reset
  *   in the year 9999 waits the default pause, so no `retryAt` that leaves here is ever absurd.
- * - Optional client-side budgets per family (`n` requests per `windowMs`, fixed window) keep a backfill from
- *   ever reaching the server's quota.
+ * - Optional client-side budgets per family (`n` requests per `windowMs`, fixed windows aligned to the
+ *   epoch, so every instance of the application agrees where a window starts) keep a backfill from ever
+ *   reaching the server's quota. Other instances' use of a window counts too once adopted
+ *   (`adoptUsage`, sharedRateLimit.ts).
  * - `check()` returns the wait as a value so an orchestrator can sleep on a durable timer instead of
  *   holding a function execution.
  */
 export interface Budget {
   requests: number;
   windowMs: number;
+}
+
+/** One instance's use of a family's budget in one window (window = its start, epoch ms). */
+export interface BudgetUsage {
+  family: string;
+  window: number;
+  used: number;
 }
 
 export type RateDecision = { kind: "ready" } | { kind: "wait"; until: number; reason: string };
@@ -40,7 +49,16 @@ export class RateLimiter {
   private applicationPausedUntil = 0;
   /** Told of every pause this limiter learns, so other instances can adopt it (sharedRateLimit.ts). */
   onPause: ((pause: { until: number; family?: string }) => void) | undefined;
+  /** Told of this limiter's use of a budgeted family after every request it lets go (sharedRateLimit.ts). */
+  onUse: ((usage: BudgetUsage) => void) | undefined;
+  /**
+   * Awaited by the client before every `acquire`: a shared budget reads the other instances' use here
+   * (sharedRateLimit.ts). Its failures are the caller's to ignore: the local budget still holds.
+   */
+  beforeAcquire: ((family: string) => Promise<void>) | undefined;
   private readonly families = new Map<string, FamilyState>();
+  /** Other instances' use, per family, of the window it was reported for. */
+  private readonly others = new Map<string, { window: number; used: number }>();
 
   constructor(
     private readonly clock: Clock,
@@ -60,6 +78,43 @@ export class RateLimiter {
     return this.budgets[family] ?? this.budgets["default"];
   }
 
+  /** Whether `family` has a client-side budget (only those are shared). */
+  hasBudget(family: string): boolean {
+    return this.budgetFor(family) !== undefined;
+  }
+
+  private windowOf(budget: Budget, now: number): number {
+    return now - (((now % budget.windowMs) + budget.windowMs) % budget.windowMs);
+  }
+
+  /** Requests of `family` in the window starting at `window`: this instance's and the others' it knows of. */
+  private usedIn(family: string, window: number): number {
+    const state = this.family(family);
+    const mine = state.windowStart === window ? state.usedInWindow : 0;
+    const others = this.others.get(family);
+    return mine + (others?.window === window ? others.used : 0);
+  }
+
+  /** Other instances' use of a family's window (their sum); never lowers what is known of that window. */
+  adoptUsage(usage: BudgetUsage): void {
+    const known = this.others.get(usage.family);
+    if (known && (known.window > usage.window || (known.window === usage.window && known.used >= usage.used)))
+      return;
+    this.others.set(usage.family, { window: usage.window, used: usage.used });
+  }
+
+  /** This instance's use of each budgeted family in its current window. */
+  usage(): BudgetUsage[] {
+    const now = this.clock.now();
+    const out: BudgetUsage[] = [];
+    for (const [family, state] of this.families) {
+      const budget = this.budgetFor(family);
+      if (budget && state.windowStart === this.windowOf(budget, now) && state.usedInWindow > 0)
+        out.push({ family, window: state.windowStart, used: state.usedInWindow });
+    }
+    return out;
+  }
+
   /** May a request to `family` go now? Pure read: does not consume budget. */
   check(family: string): RateDecision {
     const now = this.clock.now();
@@ -76,13 +131,9 @@ export class RateLimiter {
     }
     const budget = this.budgetFor(family);
     if (budget) {
-      if (now - state.windowStart >= budget.windowMs) return { kind: "ready" };
-      if (state.usedInWindow >= budget.requests) {
-        return {
-          kind: "wait",
-          until: state.windowStart + budget.windowMs,
-          reason: `client budget for ${family}`,
-        };
+      const window = this.windowOf(budget, now);
+      if (this.usedIn(family, window) >= budget.requests) {
+        return { kind: "wait", until: window + budget.windowMs, reason: `client budget for ${family}` };
       }
     }
     return { kind: "ready" };
@@ -95,12 +146,13 @@ export class RateLimiter {
     const budget = this.budgetFor(family);
     if (budget) {
       const state = this.family(family);
-      const now = this.clock.now();
-      if (now - state.windowStart >= budget.windowMs) {
-        state.windowStart = now;
+      const window = this.windowOf(budget, this.clock.now());
+      if (state.windowStart !== window) {
+        state.windowStart = window;
         state.usedInWindow = 0;
       }
       state.usedInWindow += 1;
+      this.onUse?.({ family, window, used: state.usedInWindow });
     }
     return decision;
   }

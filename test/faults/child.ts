@@ -15,7 +15,7 @@ import { manualClock, realClock } from "../../simulator/index";
 import { startEmbedded } from "../../scripts/local/embedded";
 import { readState } from "./state";
 import type { ChildConfig } from "./harness";
-import { END_FILE, REQUEST_LOG, lastRequestAt, latestTime } from "./harness";
+import { END_FILE, REQUEST_LOG, STARTS_FILE, lastRequestAt, latestTime } from "./harness";
 
 /**
  * The local sink, with a request log beside it — the stand-in for Sentinel's own request log: one line
@@ -75,6 +75,11 @@ async function main(): Promise<void> {
   const { host } = embedded;
   const status = await host.getStatus(SUPERVISOR_INSTANCE_ID).catch(() => undefined);
   const running = String(status?.runtimeStatus) === "Running";
+  // Up: the harness times its kill from this line (and a kept run shows what each process found).
+  appendFileSync(
+    join(config.dataDir, STARTS_FILE),
+    `${JSON.stringify({ pid: process.pid, resumeAt, status: status?.runtimeStatus, output: status?.output })}\n`,
+  );
   if (config.restartSupervisor || !running) {
     if (running) await host.terminate(SUPERVISOR_INSTANCE_ID, "fault suite: new run");
     await host.startNew(FUNCTIONS.supervisor, {

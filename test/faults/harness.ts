@@ -5,7 +5,16 @@
  * real LogsIngestionSink over the Logs Ingestion fake; kill -9 runs drive `child.ts` as a process.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, openSync, closeSync } from "node:fs";
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  existsSync,
+  openSync,
+  closeSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FEEDS } from "../../src/feeds";
@@ -305,6 +314,24 @@ function spawnChild(config: ChildConfig): { exited: Promise<number | null>; kill
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Children write one line here once they are up (child.ts); the harness times each kill from it. */
+export const STARTS_FILE = "starts.ndjson";
+const CHILD_UP_TIMEOUT_MS = 120_000;
+
+/** Waits (bounded) until the `index`-th child has written its start line; false if it exited first. */
+async function childUp(dataDir: string, index: number, exited: Promise<unknown>): Promise<boolean> {
+  const file = join(dataDir, STARTS_FILE);
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (let waited = 0; waited < CHILD_UP_TIMEOUT_MS; waited += 25) {
+    const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0;
+    if (lines > index) return true;
+    if (gone) return false;
+    await sleep(25);
+  }
+  throw new Error(`child ${index + 1} was not up within ${CHILD_UP_TIMEOUT_MS / 1000} s`);
+}
+
 /**
  * Spawns the local host as a child process and kill -9s it at seeded random points, restarting it
  * each time (it resumes from its state file); then a final child runs clean cycles to the end.
@@ -342,6 +369,12 @@ export async function runKills(scenario: KillScenario): Promise<RunReport> {
       });
       const [min, max] = scenario.killAfterMs;
       const delay = min + Math.floor(rng.next() * (max - min));
+      // The delay counts from the moment the child is up (it has opened the store and is about to run
+      // the supervisor): on a busy machine a start alone can outlast the delay, and a kill during it
+      // would test nothing (a full run once saw all 22 kills land before any work).
+      const up = await childUp(dataDir, i, child.exited);
+      if (!up)
+        throw new Error(`child exited before it was up (kill ${i + 1}): see ${join(dataDir, "child.log")}`);
       const early = await Promise.race([child.exited.then(() => true), sleep(delay).then(() => false)]);
       if (early) throw new Error(`child exited before kill ${i + 1}: see ${join(dataDir, "child.log")}`);
       child.kill();
@@ -349,6 +382,8 @@ export async function runKills(scenario: KillScenario): Promise<RunReport> {
       kills += 1;
     }
     markGeneration();
+    if (process.env["FAULTS_KEEP"] !== undefined)
+      writeFileSync(join(dataDir, "generations.json"), JSON.stringify(Object.fromEntries(generations)));
     const final = spawnChild({
       ...base,
       clock: "manual",

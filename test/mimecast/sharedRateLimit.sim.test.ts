@@ -20,13 +20,24 @@ const WINDOWS = 3;
  * Mimecast application against the simulator's real per-application quota. Oracle: the simulator's
  * own request log, 429s counted per quota window.
  */
-async function run(shared: boolean): Promise<{ perWindow: number[]; ok: number }> {
+async function run(
+  shared: boolean,
+  budget?: number,
+): Promise<{ perWindow: number[]; ok: number; sentPerWindow: number[] }> {
   const clock = new FakeClock(NOW);
-  const sim = await startSimulator({ seed: 5, clock, rateLimit: { limit: 5, windowMs: WINDOW_MS } });
+  const sim = await startSimulator({
+    seed: 5,
+    clock,
+    // With a client budget, the server's quota is out of reach: only the budget holds the instances back.
+    rateLimit: { limit: budget === undefined ? 5 : 1_000, windowMs: WINDOW_MS },
+  });
   const store = new InProcessRateLimitStore();
   try {
     const instances = Array.from({ length: INSTANCES }, () => {
-      const limiter = new RateLimiter(clock);
+      const limiter = new RateLimiter(
+        clock,
+        budget === undefined ? {} : { default: { requests: budget, windowMs: WINDOW_MS } },
+      );
       if (shared) new SharedRateLimit(store, "app-1", limiter);
       return new MimecastClient({
         baseUrl: sim.url,
@@ -57,15 +68,17 @@ async function run(shared: boolean): Promise<{ perWindow: number[]; ok: number }
       }
       clock.advance(WINDOW_MS);
     }
+    const windowOf = (at: number): number =>
+      Math.min(WINDOWS - 1, Math.max(0, Math.floor((at - NOW) / WINDOW_MS)));
     const perWindow = Array.from({ length: WINDOWS }, () => 0);
-    sim.requests
-      .filter((r) => r.status === 429)
-      .forEach((r) => {
-        const at = r.at;
-        const index = Math.min(WINDOWS - 1, Math.max(0, Math.floor((at - NOW) / WINDOW_MS)));
-        perWindow[index] = (perWindow[index] ?? 0) + 1;
-      });
-    return { perWindow, ok };
+    const sentPerWindow = Array.from({ length: WINDOWS }, () => 0);
+    for (const r of sim.requests) {
+      if (r.path !== ENDPOINTS.dlpLogs.path) continue;
+      const w = windowOf(r.at);
+      sentPerWindow[w] = (sentPerWindow[w] ?? 0) + 1;
+      if (r.status === 429) perWindow[w] = (perWindow[w] ?? 0) + 1;
+    }
+    return { perWindow, ok, sentPerWindow };
   } finally {
     await sim.close();
   }
@@ -86,6 +99,27 @@ describe("rate limits shared across instances of one Mimecast application", () =
     assert.ok(
       result.perWindow.some((n) => n > 1),
       `429s per window: ${result.perWindow.join(", ")}`,
+    );
+  });
+});
+
+describe("client-side budgets shared across instances of one Mimecast application", () => {
+  const BUDGET = 6;
+
+  it("with a shared store, 4 instances together send at most one budget per window, and use it", async () => {
+    const result = await run(true, BUDGET);
+    assert.deepEqual(
+      result.sentPerWindow,
+      Array.from({ length: WINDOWS }, () => BUDGET),
+      `requests per window (simulator's log): ${result.sentPerWindow.join(", ")}`,
+    );
+  });
+
+  it("without it, each instance spends a budget of its own: 4 budgets per window", async () => {
+    const result = await run(false, BUDGET);
+    assert.ok(
+      result.sentPerWindow.every((n) => n === INSTANCES * BUDGET),
+      `requests per window: ${result.sentPerWindow.join(", ")}`,
     );
   });
 });
