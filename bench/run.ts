@@ -2,7 +2,7 @@
  * `npm run bench` (add `-- --quick` for a shorter check): the figures of issue 5 §2, one line each with
  * its target beside it. Every figure is a ratio against a baseline measured in the same run, or a count
  * (simulated time counts too: it is what the simulator's clock says, not what this machine took).
- * Nothing here is asserted inside `npm test`. `-- --only throughput|json|memory` runs that section alone
+ * Nothing here is asserted inside `npm test`. `-- --only throughput|json|memory|freshness` runs that section alone
  * (with `--quick` or without: without it the memory files are 10 MB, 100 MB and 1 GB).
  */
 import os from "node:os";
@@ -30,8 +30,11 @@ function line(name: string, value: string, target: string, met: boolean | undefi
 const section = (title: string): void => console.log(`\n${title}`);
 const minutes = (ms: number): string => `${(ms / MINUTE).toFixed(1)} min`;
 
-/** `--only throughput|json|memory`: that section alone (a single figure measured quickly on a busy machine). */
-const ONLY = ["throughput", "json", "memory"] as const;
+/**
+ * `--only throughput|json|memory|freshness`: that section alone (a single figure measured quickly on a busy
+ * machine); `freshness` includes the SIEM stream section.
+ */
+const ONLY = ["throughput", "json", "memory", "freshness"] as const;
 type Only = (typeof ONLY)[number];
 
 function onlyOption(): Only | undefined {
@@ -132,8 +135,15 @@ async function main(): Promise<void> {
       growth <= 32,
     );
   }
+  if (only !== undefined && only !== "freshness") return finish(started);
+  if (only === undefined) await backfillSections(quick);
+  await freshnessSections(batchEventsPerSec);
   if (only !== undefined) return finish(started);
+  coldStartSection(quick);
+  finish(started);
+}
 
+async function backfillSections(quick: boolean): Promise<void> {
   section("Backfill vs the rate-limit floor — local host, simulator quota, simulated clock");
   const quota = { limit: 10, windowMs: MINUTE };
   const days = quick ? 14 : 60;
@@ -178,7 +188,9 @@ async function main(): Promise<void> {
       undefined,
     );
   }
+}
 
+async function freshnessSections(batchEventsPerSec: number): Promise<void> {
   section("Freshness — continuous mode, schedule 0 * * * * *, publish → accepted on the simulated clock");
   // The same span in both modes: a longer one slowed down far more than linearly (see docs/benchmarks.md).
   const span = { warmupMs: 10 * MINUTE, measureMs: 20 * MINUTE, drainMs: 20 * MINUTE };
@@ -248,11 +260,13 @@ async function main(): Promise<void> {
   );
   line(
     "batch beside it: connector events/s (files are not rate-limited)",
-    `${Math.round(batchEventsPerSec)} ev/s`,
+    batchEventsPerSec > 0 ? `${Math.round(batchEventsPerSec)} ev/s` : "not measured (--only)",
     "—",
     undefined,
   );
+}
 
+function coldStartSection(quick: boolean): void {
   section("Cold start and package");
   const cold = measureColdStart(resolve(__dirname, "../.."), quick ? 5 : 11);
   line(
@@ -273,8 +287,6 @@ async function main(): Promise<void> {
     "—",
     undefined,
   );
-
-  finish(started);
 }
 
 function finish(started: number): void {
