@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mapRecord } from "../feeds/mapping";
 import type { MappedRecord } from "../feeds/mapping";
 import type { SiemBatchFeedSpec } from "../feeds/types";
-import { downloadBatchFileBatches, redactPresignedUrl } from "../mimecast/batchFile";
+import { batchFileKey, downloadBatchFileBatches, redactPresignedUrl } from "../mimecast/batchFile";
 import { MimecastBadResponseError, isExpiredUrl, isTransient } from "../mimecast/errors";
 import { listSiemBatch } from "../mimecast/pagination";
 import { isolatedItem } from "./isolate";
@@ -104,8 +104,9 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
       });
       const advancing = page.files.length > 0 && page.nextPage !== undefined && !page.isCaughtUp;
       if (resume.file !== undefined) {
-        const paths = page.files.map((f) => redactPresignedUrl(f.url));
-        const found = paths[resume.fileIndex] === resume.file ? resume.fileIndex : paths.indexOf(resume.file);
+        const paths = page.files.map((f) => batchFileKey(f.url));
+        const wanted = batchFileKey(resume.file);
+        const found = paths[resume.fileIndex] === wanted ? resume.fileIndex : paths.indexOf(wanted);
         if (found >= 0) {
           resume = { ...resume, fileIndex: found };
         } else {
@@ -123,6 +124,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
       for (let index = resume.fileIndex; index < page.files.length; index += 1) {
         const file = page.files[index]!;
         const filePath = redactPresignedUrl(file.url);
+        const fileKey = batchFileKey(file.url);
         const startLine = index === resume.fileIndex ? resume.line : 1;
         let progress: SegmentProgress = {
           safeThrough: startLine,
@@ -133,10 +135,10 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           fileIndex: index,
           line: p.safeThrough,
           deadLetteredThrough: p.deadLetteredThrough,
-          file: filePath,
+          file: fileKey,
           ...(resume.visited ? { visited: resume.visited } : {}),
         });
-        if (read.has(filePath)) continue; // listed again (padding): already read in this run
+        if (read.has(fileKey)) continue; // listed again (padding): already read in this run
         counts.pages += 1;
         let segment: SegmentItem[] = [];
         /** The upload of the segment before this one, while this one is read and mapped. */
@@ -244,7 +246,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           // The file's bytes are bad here. Count the break in the resume point (a value, not a throw,
           // so the count survives); the same break MAX_SAME_BREAKS times dead-letters the rest.
           const line = progress.safeThrough;
-          const before = index === resume.fileIndex && resume.file === filePath ? resume.broken : undefined;
+          const before = index === resume.fileIndex && batchFileKey(resume.file ?? "") === fileKey ? resume.broken : undefined;
           const attempts = before && before.line === line && before.code === code ? before.attempts + 1 : 1;
           if (attempts < MAX_SAME_BREAKS) {
             return {
@@ -266,7 +268,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           const passed = await flush();
           if (passed) return passed;
         }
-        read.add(filePath);
+        read.add(fileKey);
         if (timeUp() && index + 1 < page.files.length) {
           return {
             kind: "partial",
@@ -274,7 +276,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
             resume: {
               ...at({ safeThrough: 1, deadLetteredThrough: 1 }),
               fileIndex: index + 1,
-              file: redactPresignedUrl(page.files[index + 1]!.url),
+              file: batchFileKey(page.files[index + 1]!.url),
             },
             reason: BUDGET_USED,
           };

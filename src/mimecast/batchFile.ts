@@ -38,6 +38,21 @@ export function redactPresignedUrl(url: string): string {
 }
 
 /**
+ * What identifies a batch file across listings: its object path. Presigned URLs change with every
+ * listing — the query always, the host too when Mimecast (or its storage) serves the next listing from
+ * another endpoint — so a resume point matched on more than the path would start its page over and
+ * send it again. Accepts a stored full URL (older checkpoints) as well as a path.
+ */
+export function batchFileKey(urlOrPath: string): string {
+  if (urlOrPath.startsWith("/")) return urlOrPath;
+  try {
+    return new URL(urlOrPath).pathname;
+  } catch {
+    return urlOrPath;
+  }
+}
+
+/**
  * Is `host` on the allow-list? Entries are exact host names or suffixes starting with a dot, where a
  * whole label may be `*` (one label). A suffix that is a bare public suffix (".co.uk") never matches,
  * however the list was built.

@@ -321,6 +321,25 @@ describe("ingestSiemBatch: Sentinel rejections", () => {
 });
 
 describe("ingestSiemBatch: listing changes under a resume point", () => {
+  it("finds its file when the next listing's presigned URLs name another host, and re-sends nothing", async () => {
+    const w = await open();
+    const stream = streamFor(siemCgFeed).streamName;
+    w.fake.inject({ kind: "status", status: 503, times: 3, match: fromNthRequest(stream, 5) });
+    const run = unit(w, siemCgFeed, "receipt");
+    const first = await run(undefined);
+    assert.equal(first.kind, "partial");
+    assert.ok(first.resume.file, "the resume point names its file");
+    // The point as a checkpoint from a listing served by another endpoint holds it (a restarted local
+    // simulator gets a new port; Mimecast's storage host may change between listings).
+    const moved = {
+      ...first.resume,
+      file: `https://other-bucket.example:8443${new URL(first.resume.file, "http://x").pathname}`,
+    };
+    const rest = await runToCompletion(moved, run);
+    assert.equal(rest.counts.resent, 0, "nothing of the page was sent again");
+    assertExactly(rowsIn(w, siemCgFeed), truth(w, siemCgFeed, "receipt").ids);
+  });
+
   it("finds its file by path when older files of the page aged out of retention, and re-sends nothing", async () => {
     const w = await open();
     const stream = streamFor(siemCgFeed).streamName;
