@@ -246,7 +246,10 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
           // The file's bytes are bad here. Count the break in the resume point (a value, not a throw,
           // so the count survives); the same break MAX_SAME_BREAKS times dead-letters the rest.
           const line = progress.safeThrough;
-          const before = index === resume.fileIndex && batchFileKey(resume.file ?? "") === fileKey ? resume.broken : undefined;
+          const before =
+            index === resume.fileIndex && batchFileKey(resume.file ?? "") === fileKey
+              ? resume.broken
+              : undefined;
           const attempts = before && before.line === line && before.code === code ? before.attempts + 1 : 1;
           if (attempts < MAX_SAME_BREAKS) {
             return {
