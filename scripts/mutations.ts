@@ -18,6 +18,8 @@ export interface Mutation {
 }
 
 const FAULTS = ["faults/faults.ci.test.js", "faults/faults.tz.ci.test.js"];
+/** The fault suite's stream runs (hand-overs, repeats) come first for mutations of the stream paths. */
+const STREAM_FAULTS = ["faults/faults.stream.ci.test.js", ...FAULTS];
 const COMPLETED_WINDOW = `    if (result.kind === "completed") {
         return {
             ...advanceWatermark(watermark, [...state.covered, { from: unit.from, to: unit.to }]),`;
@@ -162,7 +164,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: "src/ingest/siemStream.js",
     find: "if (due < 0)",
     replace: "if (due < 0 || true)",
-    tests: ["ingest", ...FAULTS],
+    tests: ["ingest", ...STREAM_FAULTS],
   },
   {
     name: "stream-digest-ignored",
@@ -170,7 +172,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: "src/ingest/siemStream.js",
     find: "if (seen(hash) || inPage.has(hash))",
     replace: "if (inPage.has(hash))",
-    tests: ["ingest", ...FAULTS],
+    tests: ["ingest", ...STREAM_FAULTS],
   },
   {
     name: "request-checkpoint-dropped",
@@ -195,5 +197,13 @@ export const MUTATIONS: readonly Mutation[] = [
     find: "return mine + (others?.window === window ? others.used : 0);",
     replace: "return mine;",
     tests: ["mimecast/sharedBudget.test.js", "mimecast"],
+  },
+  {
+    name: "handback-without-skip",
+    means: "a stream → batch hand-back forgets what the stream already sent, so batch sends it again",
+    file: "src/ingest/siemOwner.js",
+    find: "const skip = (0, digest_1.encodeDigest)(",
+    replace: 'const skip = "" && (0, digest_1.encodeDigest)(',
+    tests: ["ingest", ...STREAM_FAULTS],
   },
 ];

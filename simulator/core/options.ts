@@ -59,7 +59,8 @@ export interface SimulatorOptions {
   /** Indicators per threat-intel file. Default 250. */
   threatIntelIndicatorsPerFile?: number;
   /**
-   * Caps every JSON page below what the client asks for (tests: multi-page windows at small volumes).
+   * Caps every JSON page and SIEM stream page below what the client asks for (tests: multi-page windows
+   * and stream reads at small volumes).
    * Default: no cap beyond the endpoint's own.
    */
   maxPageSize?: number;

@@ -81,7 +81,8 @@ export function siemStreamHandler(product: SiemProduct): Handler {
         "dateRangeStartsAt must be within the last 24 hours.",
       );
     }
-    return servePage(request, sim, cursor, pageSize, isNext);
+    // A server may serve fewer than asked: `maxPageSize` caps stream pages as it caps JSON ones.
+    return servePage(request, sim, cursor, Math.min(pageSize, sim.options.maxPageSize), isNext);
   };
 }
 

@@ -22,7 +22,7 @@ import { allTableStreams } from "../../src/ingest/streams";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../../src/orchestrators/names";
 import { silentLogger } from "../../src/shared/logger";
 import { Rng } from "../../simulator/core/random";
-import type { FaultRule, Simulator, SimulatorOptions } from "../../simulator/index";
+import type { FaultHandle, FaultRule, Simulator, SimulatorOptions } from "../../simulator/index";
 import { manualClock, startSimulator } from "../../simulator/index";
 import { startEmbedded } from "../../scripts/local/embedded";
 import type { EmbeddedOptions } from "../../scripts/local/embedded";
@@ -70,6 +70,8 @@ export interface RunReport extends OracleReport {
   knownIssue?: string;
   /** The embedded engine does not know the scenario's engine options (yet): the run proves nothing. */
   engineIgnored?: boolean;
+  /** SIEM ownership changes the run made (in-process runs). */
+  handOvers?: HandOvers;
 }
 
 /** Mimecast faults, as simulator rules, armed for the faulty cycles of a run. */
@@ -96,6 +98,37 @@ export interface InProcessScenario {
    * know them yet. A run whose engine does not read them reports `engineIgnored`.
    */
   engine?: Record<string, unknown>;
+  /** Simulator options beside the volume's (e.g. the SIEM stream's ordering). */
+  simulator?: Partial<SimulatorOptions>;
+  /**
+   * Faults at given simulated times (from SIM_NOW), beside the cycle-armed ones: Mimecast rules armed for
+   * `forMs`, and/or the whole app down `downtimeMs` (the manual clock jumps) — e.g. positions older than
+   * the SIEM stream's 24 hours, and a day of backlog for every cursor. The run must go on at least
+   * `settleMs` past the last of them (else it reports a violation: it ended before it could prove anything).
+   */
+  timed?: { events: readonly TimedEvent[]; settleMs: number };
+  /**
+   * SIEM hand-overs the run must show (stream → batch and batch → stream, summed over types), so a
+   * scenario about hand-overs cannot pass without making any. Counted from the units' resume cursors:
+   * coverage of the scenario, not the oracle (which reads only the simulator and the sink).
+   */
+  expectHandOvers?: HandOvers;
+}
+
+/** Something that happens to an in-process run at a simulated time. */
+export interface TimedEvent {
+  /** When, from SIM_NOW (checked at each unit and status: a cycle's granularity). */
+  afterMs: number;
+  mimecast?: readonly FaultRule[];
+  /** The rules are cancelled this long after they were armed (default: until the run disarms). */
+  forMs?: number;
+  downtimeMs?: number;
+}
+
+/** SIEM ownership changes seen in a run, summed over types. */
+export interface HandOvers {
+  toStream: number;
+  toBatch: number;
 }
 
 const simOptions = (volume: Volume): Partial<SimulatorOptions> => ({
@@ -147,11 +180,38 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
   const rules: { hits: number }[] = [];
   let malformed: ReturnType<Simulator["faults"]["malformedLines"]> = [];
   let armed = true;
+  const simClock = manualClock(SIM_NOW);
+  const timed = scenario.timed?.events ?? [];
+  /** Per timed event: when it fired, and its rules. */
+  const fired = new Map<TimedEvent, { at: number; handles: FaultHandle[] }>();
+  let lastTimedEnd = 0;
+  const fireTimedEvents = (): void => {
+    const now = simClock.now();
+    for (const event of timed) {
+      const done = fired.get(event);
+      if (done) {
+        if (event.forMs !== undefined && now >= done.at + event.forMs && done.handles.length > 0) {
+          for (const handle of done.handles) handle.cancel();
+          done.handles = [];
+          lastTimedEnd = Math.max(lastTimedEnd, now);
+        }
+        continue;
+      }
+      if (now < SIM_NOW + event.afterMs) continue;
+      const handles = (event.mimecast ?? []).map((rule) => embedded.sim.faults.inject(rule));
+      rules.push(...handles);
+      fired.set(event, { at: now, handles });
+      if (event.downtimeMs !== undefined) simClock.advance(event.downtimeMs);
+      lastTimedEnd = Math.max(lastTimedEnd, simClock.now());
+    }
+  };
+  const owners = new Map<string, { owner: string; since: unknown }>();
+  const handOvers: HandOvers = { toStream: 0, toBatch: 0 };
   const embedded = await startEmbedded({
     dataDir,
     seed: scenario.seed,
-    simClock: manualClock(SIM_NOW),
-    simulator: simOptions(scenario.volume),
+    simClock,
+    simulator: { ...simOptions(scenario.volume), ...scenario.simulator },
     settings: { ...baseSettings(scenario.volume), ...scenario.settings },
     logger: silentLogger,
     ...sinkOption,
@@ -165,11 +225,15 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
       if (armed && scenario.expireTokensEvery && units % scenario.expireTokensEvery === 0) {
         embedded.sim.expireAllTokens();
       }
+      countHandOver(owners, handOvers, unit.key, result.resume);
+      fireTimedEvents();
     },
     onStatus: (_id, status) => {
       const cycle = (status as { cycle?: number; phase?: string }).cycle ?? 0;
       if (DEBUG) debug(JSON.stringify(status).slice(0, 200));
       if (armed && cycle >= scenario.faultyCycles) disarm();
+      // After the disarm: timed faults keep their own times (a run of only timed faults has 0 faulty cycles).
+      fireTimedEvents();
     },
   });
   const { sim, host } = embedded;
@@ -204,14 +268,33 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
       ledger,
       malformed,
       siemMayStream: siemMayStream({ ...baseSettings(scenario.volume), ...scenario.settings }),
+      ...(scenario.settings?.["MIMECAST_FEEDS"] !== undefined
+        ? { feeds: scenario.settings["MIMECAST_FEEDS"].split(",").map((id) => id.trim()) }
+        : {}),
       ...(scenario.volume.lateHorizonSeconds !== undefined
         ? { lateHorizonMs: scenario.volume.lateHorizonSeconds * 1000 }
         : {}),
     });
+    for (const event of timed) {
+      const done = fired.get(event);
+      if (!done) accounting.violations.push(`the fault timed at +${event.afterMs / 60_000} min never fired`);
+      else if (done.handles.length > 0 && event.forMs !== undefined)
+        accounting.violations.push(`the fault timed at +${event.afterMs / 60_000} min was never cancelled`);
+    }
+    if (scenario.timed && lastRequestAt(sim) < lastTimedEnd + scenario.timed.settleMs)
+      accounting.violations.push(
+        `the run ended ${((lastRequestAt(sim) - lastTimedEnd) / 60_000).toFixed(0)} min after its last timed fault, not the ${scenario.timed.settleMs / 60_000} min it needs: give it more cycles`,
+      );
+    const want = scenario.expectHandOvers;
+    if (want && (handOvers.toStream < want.toStream || handOvers.toBatch < want.toBatch))
+      accounting.violations.push(
+        `SIEM hand-overs: ${handOvers.toBatch} to batch, ${handOvers.toStream} to the stream; the scenario needs at least ${want.toBatch} and ${want.toStream}`,
+      );
     return {
       name: scenario.name,
       seconds: (performance.now() - started) / 1000,
       kills: 0,
+      handOvers,
       ...(scenario.knownIssue !== undefined ? { knownIssue: scenario.knownIssue } : {}),
       ...(scenario.engine !== undefined && !engineKnows(scenario.engine) ? { engineIgnored: true } : {}),
       injected:
@@ -223,6 +306,31 @@ export async function runInProcess(scenario: InProcessScenario): Promise<RunRepo
   } finally {
     await embedded.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Counts the changes of a SIEM type's owner between its units (a type starts owned by batch). Every
+ * change stamps `since`, so the same owner with a new `since` was a change there and back within one
+ * unit (e.g. back to batch, which caught up and gave the stream the edge again).
+ */
+function countHandOver(
+  owners: Map<string, { owner: string; since: unknown }>,
+  counts: HandOvers,
+  key: string,
+  resume: unknown,
+): void {
+  const cursor = resume as { v?: unknown; owner?: unknown; since?: unknown } | null;
+  if (cursor?.v !== "siem-owner-1" || typeof cursor.owner !== "string") return;
+  const before = owners.get(key) ?? { owner: "batch", since: undefined };
+  owners.set(key, { owner: cursor.owner, since: cursor.since });
+  const toStream = cursor.owner === "stream";
+  if (before.owner !== cursor.owner) {
+    if (toStream) counts.toStream += 1;
+    else counts.toBatch += 1;
+  } else if (before.since !== undefined && before.since !== cursor.since) {
+    counts.toStream += 1;
+    counts.toBatch += 1;
   }
 }
 
@@ -511,6 +619,10 @@ export function printReports(reports: readonly RunReport[], write: (line: string
   write(line(header));
   for (const row of rows) write(line(row));
   for (const r of reports) {
+    if (r.handOvers && r.handOvers.toBatch + r.handOvers.toStream > 0)
+      write(
+        `  ${r.name}: SIEM hand-overs ${r.handOvers.toBatch} to batch, ${r.handOvers.toStream} to the stream`,
+      );
     if (r.engineIgnored)
       write(`  ${r.name}: the engine does not read its options yet; it ran as a clean run`);
     if (r.knownIssue !== undefined && r.violations.length > 0)

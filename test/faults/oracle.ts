@@ -170,6 +170,8 @@ export interface OracleInput {
    * A kill may re-send at most one request per cursor (progress is checkpointed after every request).
    */
   largestRequests?: ReadonlyMap<string, number>;
+  /** The feed ids the run enabled (its own MIMECAST_FEEDS); default every feed the oracle knows. */
+  feeds?: readonly string[];
 }
 
 export interface OracleReport {
@@ -211,6 +213,10 @@ interface Truth {
 export function oracle(input: OracleInput): OracleReport {
   const lagMs = input.lagMs ?? settingDefault("MIMECAST_LAG_SECONDS");
   const horizonMs = input.lateHorizonMs ?? settingDefault("MIMECAST_LATE_HORIZON_SECONDS");
+  const enabled = (feed: { id: string }): boolean =>
+    input.feeds === undefined || input.feeds.includes(feed.id);
+  const windowFeeds = WINDOW_FEEDS.filter(enabled);
+  const siemFeeds = SIEM_FEEDS.filter(enabled);
   const truth = new Map<string, Truth>();
   const perCursorDue = new Map<string, number>();
   const note = (key: string, due: boolean, pending: boolean, what: string, cursor: string): void => {
@@ -226,7 +232,7 @@ export function oracle(input: OracleInput): OracleReport {
   // Time-window feeds: every event from the start date whose time the last cycle's `now − lag` had
   // passed (threat intel waits out the late horizon too). A late one is only due once a sweep after its
   // publication has run: its window's last sweep comes a horizon after the window's end.
-  for (const feed of WINDOW_FEEDS) {
+  for (const feed of windowFeeds) {
     const table = feed.defaultTable;
     const wait = feed.source === "threat-intel" ? Math.max(lagMs, horizonMs) : lagMs;
     const dueBefore = input.endMs - wait - END_SLACK_MS;
@@ -247,7 +253,7 @@ export function oracle(input: OracleInput): OracleReport {
   }
   // SIEM: every file whose publish slot had ended a cycle before the end, from the start date's day.
   const siemDueBefore = Math.floor((input.endMs - END_SLACK_MS) / SLOT_MS) * SLOT_MS;
-  for (const feed of SIEM_FEEDS) {
+  for (const feed of siemFeeds) {
     if (feed.window.kind !== "siem-day") continue;
     for (const type of feed.window.types) {
       for (const event of input.sim.groundTruth(feed.id as FeedKey, {
@@ -281,8 +287,8 @@ export function oracle(input: OracleInput): OracleReport {
   const violations: string[] = [];
   // Each cursor had something to deliver, or the run proves nothing about it.
   for (const cursor of [
-    ...WINDOW_FEEDS.map((f) => f.id),
-    ...SIEM_FEEDS.flatMap((f) =>
+    ...windowFeeds.map((f) => f.id),
+    ...siemFeeds.flatMap((f) =>
       f.window.kind === "siem-day" ? f.window.types.map((t) => `${f.id}~${t}`) : [],
     ),
   ])

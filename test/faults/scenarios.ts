@@ -10,6 +10,15 @@ import { settleCycles } from "./harness";
 
 const ALWAYS = Number.POSITIVE_INFINITY;
 const FILES: FaultMatch = { family: "siem-file" };
+const STREAM: FaultMatch = { family: ["siem-stream-cg", "siem-stream-ci"] };
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+/** SIEM types the runs enable by default: CG's 10 and CI's 3. */
+const SIEM_TYPES = 13;
+/** The runs about the SIEM stream and its hand-overs (test/faults/faults.stream.ci.test.ts in npm test). */
+export const STREAM_SCENARIOS: readonly string[] = ["stream-outage-27h", "stream-429-repeats"];
+/** The stream runs are about SIEM: the other feeds would only make them slower. */
+const SIEM_ONLY = { MIMECAST_FEEDS: "siem-cg,siem-ci" };
 
 /** Mimecast faults by kind; `p` scales their probability (the mixed run uses smaller ones). */
 export const MIMECAST_FAULTS: Record<string, (p: number) => FaultRule[]> = {
@@ -114,6 +123,15 @@ const SEED = 20_241_118;
  */
 export const KNOWN_ISSUES: Record<string, string> = {};
 
+/**
+ * Cycles a timed-fault run needs: 5-minute cycles to its last fault, the settle cycles after it, and a
+ * third more for the catch-up cycles a backlog adds (they run back to back, so they cover less time).
+ * Too few is reported by the run itself (it checks it went on `settleMs` past its last fault).
+ */
+function streamRunCycles(profile: Profile, lastFaultMs: number): number {
+  return Math.ceil((lastFaultMs / (5 * MINUTE_MS) + settleCycles(profile.kinds)) * 1.34);
+}
+
 function mimecastOnly(kind: string, p: number): MimecastFaults {
   return () => MIMECAST_FAULTS[kind]!(p);
 }
@@ -169,6 +187,64 @@ export function scenarios(profile: Profile): { inProcess: InProcessScenario[]; k
     volume: profile.kinds,
     engine: { atLeastOnce: { crashBetweenSendAndCommit: true } },
     ...cycles,
+  });
+  // The SIEM stream and its hand-overs (issue 13). Both runs first let the stream take each type's live
+  // edge (the first cycle), then take it away, then give it back: every type changes owner at least
+  // three times, and no event may be lost or sent twice at any hand-over. After taking the edge the
+  // stream keeps it while batch finishes its tail (the late horizon plus TAIL_MARGIN_MS), so the faults
+  // start after that.
+  const horizonMs = (profile.kinds.lateHorizonSeconds ?? 7200) * 1000;
+  const tailEndMs = horizonMs + 35 * MINUTE_MS;
+  const settle = { settleMs: horizonMs + 25 * MINUTE_MS };
+  // An outage longer than the stream's 24 hours: the stream answers 503, and 10 minutes in the whole app
+  // goes down for 27 hours. What the stream owes is then past its retention, so batch takes the types
+  // back (MIMECAST_SIEM_PATH=stream: only that rule can), and the stream takes them again once it
+  // answers (15 minutes after the app is back).
+  inProcess.push({
+    name: "stream-outage-27h",
+    seed: SEED + 5,
+    volume: profile.kinds,
+    settings: { ...SIEM_ONLY, MIMECAST_SIEM_PATH: "stream" },
+    timed: {
+      events: [
+        {
+          afterMs: tailEndMs,
+          mimecast: [{ kind: "http-status", status: 503, times: ALWAYS, match: STREAM }],
+          forMs: 27 * HOUR_MS + 25 * MINUTE_MS,
+        },
+        { afterMs: tailEndMs + 10 * MINUTE_MS, downtimeMs: 27 * HOUR_MS },
+      ],
+      ...settle,
+    },
+    expectHandOvers: { toBatch: SIEM_TYPES, toStream: 2 * SIEM_TYPES },
+    faultyCycles: 0,
+    cleanCycles: streamRunCycles(profile, tailEndMs + 25 * MINUTE_MS),
+  });
+  // Stream 429s for 20 minutes (auto gives the edge back to batch after 10 minutes of them, and tries the
+  // stream again 30 minutes later: only types whose own calls kept failing — the shared 429 pause holds
+  // the other types' calls back, and they keep the stream), and, all along, pages that repeat a whole earlier page, with the
+  // stream ordered by arrival (late events among newer ones). Five times the volume: stream reads span
+  // several pages of 3.
+  inProcess.push({
+    name: "stream-429-repeats",
+    seed: SEED + 6,
+    volume: { ...profile.kinds, eventsPerDay: profile.kinds.eventsPerDay * 5 },
+    settings: SIEM_ONLY,
+    simulator: { siemStream: { ordering: "arrival" } },
+    timed: {
+      events: [
+        { afterMs: 0, mimecast: [{ kind: "stream-repeat", probability: 0.5, times: ALWAYS, match: STREAM }] },
+        {
+          afterMs: tailEndMs,
+          mimecast: [{ kind: "rate-limit", resetMs: 20_000, times: ALWAYS, match: STREAM }],
+          forMs: 20 * MINUTE_MS,
+        },
+      ],
+      ...settle,
+    },
+    expectHandOvers: { toBatch: 1, toStream: SIEM_TYPES + 1 },
+    faultyCycles: 0,
+    cleanCycles: streamRunCycles(profile, tailEndMs + 20 * MINUTE_MS),
   });
   return {
     inProcess,
