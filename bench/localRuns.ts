@@ -316,6 +316,7 @@ export async function measureFreshness(options: {
   measureMs: number;
   drainMs: number;
   eventsPerDay?: SimulatorOptions["eventsPerDay"];
+  settings?: Record<string, string>;
 }): Promise<FreshnessResult> {
   const total = options.warmupMs + options.measureMs + options.drainMs;
   const run = await runLocal({
@@ -325,7 +326,11 @@ export async function measureFreshness(options: {
       rateLimit: false,
       ...(options.eventsPerDay !== undefined ? { eventsPerDay: options.eventsPerDay } : {}),
     },
-    settings: { MIMECAST_SCHEDULE: "0 * * * * *", MIMECAST_LAG_SECONDS: String(options.lagSeconds) },
+    settings: {
+      MIMECAST_SCHEDULE: "0 * * * * *",
+      MIMECAST_LAG_SECONDS: String(options.lagSeconds),
+      ...options.settings,
+    },
     until: (_cycle, now) => now >= SIM_START + total,
     maxCycles: Math.ceil(total / MINUTE) + 30,
   });
@@ -383,4 +388,57 @@ export async function measureFreshness(options: {
   } finally {
     await run.close();
   }
+}
+
+export interface StreamRateStep {
+  perTypePerDay: number;
+  types: number;
+  /** Events published in the measured span ÷ its length: the offered rate, measured from the ground truth. */
+  offeredPerSec: number;
+  /** Of those, accepted within the run ÷ the span. */
+  deliveredPerSec: number;
+  p95Ms: number;
+  notDelivered: number;
+  /** Stream calls per minute of the run, against the simulator's stream quota. */
+  streamCallsPerMin: number;
+  /**
+   * p95 ≤ 2 min (only the stream can: a batch file is listed 15 min after its slot) and ≥ 99 % delivered
+   * within the run (late events wait for the stream's re-read of their bucket, 10 min or more later).
+   */
+  keptUp: boolean;
+}
+
+/**
+ * The largest rate the SIEM stream sustains for one application, measured: Cloud Gateway's 10 types on
+ * the stream alone (MIMECAST_SIEM_PATH=stream, so nothing falls back to batch), the simulator's stream
+ * quota on, at rising per-type rates. Each step runs 40 simulated minutes, shorter than the 2.5 hours the
+ * reconciliation digest covers, so the digest's bound (MAX_STREAM_DIGEST per type) is applied on top by
+ * the caller.
+ */
+export async function measureStreamRate(perTypePerDay: readonly number[]): Promise<StreamRateStep[]> {
+  const types = 10;
+  const span = { warmupMs: 10 * MINUTE, measureMs: 20 * MINUTE, drainMs: 10 * MINUTE };
+  const steps: StreamRateStep[] = [];
+  for (const rate of perTypePerDay) {
+    const run = await measureFreshness({
+      feeds: ["siem-cg"],
+      lagSeconds: 60,
+      ...span,
+      eventsPerDay: { "siem-cg": rate },
+      settings: { MIMECAST_SIEM_PATH: "stream" },
+    });
+    const f = run.byFeed[0]!;
+    const seconds = span.measureMs / 1000;
+    steps.push({
+      perTypePerDay: rate,
+      types,
+      offeredPerSec: f.events / seconds,
+      deliveredPerSec: (f.events - f.notDelivered) / seconds,
+      p95Ms: f.p95Ms,
+      notDelivered: f.notDelivered,
+      streamCallsPerMin: run.streamCalls / (run.spanMs / MINUTE),
+      keptUp: f.notDelivered <= 0.01 * f.events && f.p95Ms <= 2 * MINUTE,
+    });
+  }
+  return steps;
 }
