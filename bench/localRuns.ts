@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { feedById } from "../src/feeds";
 import { mapRecord } from "../src/feeds/mapping";
 import { CONNECTOR_HEALTH_STREAM, streamFor } from "../src/ingest/streams";
+import type { StoreFigures } from "../src/localhost/storeFigures";
 import { FUNCTIONS, SUPERVISOR_INSTANCE_ID } from "../src/orchestrators/names";
 import type { SupervisorInput } from "../src/orchestrators/supervisor";
 import { validateRow } from "../src/sentinel/rowValidation";
@@ -185,6 +186,8 @@ export interface BackfillResult {
   cycles: number;
   duplicates: number;
   efficiency: EfficiencyLine[];
+  /** What the engine's store measured of the run (largest history and payloads, storeFigures.ts). */
+  store: StoreFigures;
 }
 
 /**
@@ -236,6 +239,7 @@ export async function measureBackfill(options: {
       cycles: run.cycles.length,
       duplicates: run.sink.duplicates,
       efficiency: apiEfficiency(requests, run.sink.perStream, options.feeds.split(",")),
+      store: run.embedded.host.storeFigures(),
     };
   } finally {
     await run.close();

@@ -2,7 +2,7 @@
  * `npm run bench` (add `-- --quick` for a shorter check): the figures of issue 5 §2, one line each with
  * its target beside it. Every figure is a ratio against a baseline measured in the same run, or a count
  * (simulated time counts too: it is what the simulator's clock says, not what this machine took).
- * Nothing here is asserted inside `npm test`. `-- --only throughput|json|memory|freshness` runs that section alone
+ * Nothing here is asserted inside `npm test`. `-- --only throughput|json|memory|backfill|freshness` runs one section
  * (with `--quick` or without: without it the memory files are 10 MB, 100 MB and 1 GB).
  */
 import os from "node:os";
@@ -13,7 +13,11 @@ import { measureJsonFeeds } from "./jsonFeeds";
 import { SIEM_PATHS, measureEndToEnd, measurePipelineRss } from "./pipeline";
 import { measureThroughput } from "./siemFileParse";
 import { SIEM_STREAM_MAX_PAGE_SIZE } from "../src/feeds/siemStream";
+import { MAX_DIGEST_ENTRIES } from "../src/ingest/digest";
 import { MAX_STREAM_DIGEST } from "../src/ingest/siemOwner";
+import type { StoreFigures } from "../src/localhost/storeFigures";
+import { HISTORY_KINDS, largestPayload } from "../src/localhost/storeFigures";
+import { MAX_BATCHES_PER_GENERATION } from "../src/orchestrators/dispatch";
 import { sweepAges } from "../src/planning/sweeps";
 import { DEFAULT_STREAM_RATE_LIMIT } from "../simulator/core/options";
 
@@ -31,10 +35,10 @@ const section = (title: string): void => console.log(`\n${title}`);
 const minutes = (ms: number): string => `${(ms / MINUTE).toFixed(1)} min`;
 
 /**
- * `--only throughput|json|memory|freshness`: that section alone (a single figure measured quickly on a busy
- * machine); `freshness` includes the SIEM stream section.
+ * `--only throughput|json|memory|backfill|freshness`: that section alone (a single figure measured quickly on
+ * a busy machine); `backfill` includes API efficiency, `freshness` the SIEM stream section.
  */
-const ONLY = ["throughput", "json", "memory", "freshness"] as const;
+const ONLY = ["throughput", "json", "memory", "backfill", "freshness"] as const;
 type Only = (typeof ONLY)[number];
 
 function onlyOption(): Only | undefined {
@@ -135,8 +139,8 @@ async function main(): Promise<void> {
       growth <= 32,
     );
   }
+  if (want("backfill")) await backfillSections(quick);
   if (only !== undefined && only !== "freshness") return finish(started);
-  if (only === undefined) await backfillSections(quick);
   await freshnessSections(batchEventsPerSec);
   if (only !== undefined) return finish(started);
   coldStartSection(quick);
@@ -177,6 +181,7 @@ async function backfillSections(quick: boolean): Promise<void> {
     "0",
     backfill.duplicates === 0,
   );
+  storeFigureLines(backfill.store);
 
   section("API efficiency — Mimecast calls per 10,000 events (largest page sizes), from the backfill");
   for (const e of backfill.efficiency) {
@@ -188,6 +193,35 @@ async function backfillSections(quick: boolean): Promise<void> {
       undefined,
     );
   }
+}
+
+/** A full digest (MAX_DIGEST_ENTRIES 4-byte hashes, base64) as a JSON string: the value kept out of histories. */
+const FULL_DIGEST_BYTES = Math.ceil((MAX_DIGEST_ENTRIES * 4) / 3) * 4 + 2;
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** Read from the engine's store (what it committed), not from the connector's counters. */
+function storeFigureLines(figures: StoreFigures): void {
+  const history = figures.largestHistory;
+  console.log(
+    `  from the engine's store: the largest history is a generation of ${history?.instanceId ?? "none"}; ` +
+      `a generation runs at most ${MAX_BATCHES_PER_GENERATION} batches (MAX_BATCHES_PER_GENERATION), ` +
+      `digests go to entities, never through histories`,
+  );
+  line(
+    "largest history of one generation (events, UTF-8 JSON)",
+    history ? `${history.events} ev, ${kb(history.bytes)}` : "—",
+    `≤ ${MAX_BATCHES_PER_GENERATION} batches`,
+    undefined,
+  );
+  const inHistory = largestPayload(figures, HISTORY_KINDS);
+  line(
+    `largest payload in a history: ${inHistory?.kind ?? "none"}`,
+    kb(inHistory?.bytes ?? 0),
+    `< digest ${kb(FULL_DIGEST_BYTES)}`,
+    (inHistory?.bytes ?? 0) < FULL_DIGEST_BYTES,
+  );
+  const any = largestPayload(figures);
+  line(`largest payload in the store: ${any?.kind ?? "none"}`, kb(any?.bytes ?? 0), "—", undefined);
 }
 
 async function freshnessSections(batchEventsPerSec: number): Promise<void> {

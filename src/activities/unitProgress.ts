@@ -148,6 +148,8 @@ export async function ingestWithProgress(
     throw error;
   }
   const out: UnitResult = { ...result, counts: addCounts(base, result.counts) };
+  // Nothing sent, nothing to skip later: an eventless window leaves no digest entity behind.
+  if (out.digest === "") delete out.digest;
   if (channel && unit.kind === "time-window" && out.digest !== undefined) {
     try {
       await channel.signalEntity(digestEntityId(unit), "add", out.digest);

@@ -3,7 +3,8 @@ import { mergeDigests } from "../ingest/digest";
 
 /**
  * One entity per recent window (key `<cursor>@<from>`): the digest of what the window's first pass sent,
- * kept until its late-event sweep has run. Small (≤ 3,500 hashes) and deleted after the sweep.
+ * kept until its late-event sweep has run. Small (≤ 3,500 hashes) and deleted after the sweep; a window
+ * that sent nothing has none.
  *
  * The SDK's `context.df.return(...)` marks the entity as existing again (durable-functions
  * lib/src/entities/Entity.js), so an operation that deletes — or reads a digest that is not there —
@@ -23,6 +24,9 @@ export function applyDigestOperation(
       if (typeof input !== "string")
         return { state, reply: { error: "add needs a digest string" }, destruct: false };
       const next = mergeDigests(state, input);
+      // An empty digest is the same as none (a sweep reads "absent" as empty): a window that sent
+      // nothing gets no entity, and an empty one an older version left behind goes.
+      if (next === "") return { state: undefined, reply: undefined, destruct: state !== undefined };
       return { state: next, reply: next, destruct: false };
     }
     case "delete":

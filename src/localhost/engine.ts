@@ -489,6 +489,8 @@ export class DurableEngine {
       customStatus: customStatus ?? instance.customStatus,
       updated: now,
     };
+    /** The history a generation that continues as new ends with (only its figures are kept). */
+    let ended: HistoryEvent[] | undefined;
     if (failure !== undefined) {
       next.status = "Failed";
       next.output = JSON.stringify(failure);
@@ -498,6 +500,11 @@ export class DurableEngine {
       ];
       this.options.logger.error("orchestration failed", { instanceId, error: failure });
     } else if (state.isDone && shim.continueAsNew) {
+      ended = [
+        ...history,
+        ...work.map((w) => scheduledEvent(w, now)),
+        historyEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: "ContinuedAsNew" }),
+      ];
       next.execution = randomUUID();
       next.input = shim.continueAsNew.input === undefined ? null : JSON.stringify(shim.continueAsNew.input);
       next.history = [];
@@ -523,6 +530,7 @@ export class DurableEngine {
       if (current?.execution !== instance.execution || current.status !== instance.status) return;
       committed = true;
       outbound.forEach((m) => this.store.enqueue(m));
+      if (ended) this.store.endGeneration(instanceId, instance.execution, ended);
       this.store.putInstance(next);
       if (next.execution !== instance.execution)
         this.enqueueStart(instanceId, next.execution, next.name, next.input, now);

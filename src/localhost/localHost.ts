@@ -24,6 +24,7 @@ import { DurableEngine, schedulerId } from "./engine";
 import { durableFunctions } from "./registrations";
 import type { InstanceRow, InterruptedUnit, LocalState, RuntimeStatus } from "./store";
 import { DurableStore, toLocalInstance } from "./store";
+import type { StoreFigures } from "./storeFigures";
 import { StatusHistory, renderStatusPage } from "./statusPage";
 
 export type { AtLeastOnce } from "./engine";
@@ -157,6 +158,11 @@ export class LocalHost implements ControlClient {
     this.engine.abandon();
     this.server?.close();
     this.store.close();
+  }
+
+  /** The largest history and payload the engine's store has committed (see storeFigures.ts). */
+  storeFigures(): StoreFigures {
+    return this.store.figures();
   }
 
   /** The store as plain values (entities, instances, in-flight and interrupted units). */

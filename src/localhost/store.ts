@@ -11,6 +11,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { WorkUnit } from "../planning/types";
 import type { HistoryEvent } from "./history";
+import type { StoreFigures } from "./storeFigures";
+import { eventPayloads, FiguresTracker, utf8Bytes } from "./storeFigures";
 
 export const STORE_FILE = "durable.sqlite";
 
@@ -190,9 +192,14 @@ const toInstance = (r: InstanceRecord): InstanceRow => ({
 
 const parse = (text: string | null): unknown => (text === null ? undefined : (JSON.parse(text) as unknown));
 
+const FIGURES_KEY = "figures";
+
 export class DurableStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly tracker: FiguresTracker;
+  /** History events already scanned for payloads, per instance and execution (histories only grow). */
+  private readonly scanned = new Map<string, { execution: string; events: number }>();
 
   /** Prepared once per SQL text (preparing is a large share of an episode's cost otherwise). */
   private sql(text: string): Database.Statement {
@@ -216,6 +223,8 @@ export class DurableStore {
       // Takes the exclusive lock now (it is held until close or process death).
       this.db.exec("BEGIN IMMEDIATE; COMMIT;");
       this.db.exec(SCHEMA);
+      const figures = this.meta(FIGURES_KEY);
+      this.tracker = new FiguresTracker(figures ? (JSON.parse(figures) as StoreFigures) : undefined);
     } catch (error) {
       this.db.close();
       if ((error as { code?: string }).code?.startsWith("SQLITE_BUSY") === true)
@@ -256,12 +265,58 @@ export class DurableStore {
   }
 
   putInstance(row: InstanceRow): void {
+    const history = JSON.stringify(row.history);
     this.sql(
       `INSERT INTO instances (id, name, execution, status, input, output, custom_status, created, updated, history)
          VALUES (@id, @name, @execution, @status, @input, @output, @customStatus, @created, @updated, @history)
          ON CONFLICT(id) DO UPDATE SET name=@name, execution=@execution, status=@status, input=@input,
            output=@output, custom_status=@customStatus, created=@created, updated=@updated, history=@history`,
-    ).run({ ...row, history: JSON.stringify(row.history) });
+    ).run({ ...row, history });
+    this.observeInstance(row, history);
+  }
+
+  /**
+   * A generation that continued as new: its history is not kept (the next one starts empty), but what it
+   * reached — its last episode's events and ExecutionCompleted included, as DTFx writes them — counts.
+   */
+  endGeneration(instanceId: string, execution: string, history: readonly HistoryEvent[]): void {
+    this.observeHistory(instanceId, execution, history, JSON.stringify(history));
+  }
+
+  /** The largest history and payload this store has committed (kept across restarts). */
+  figures(): StoreFigures {
+    return structuredClone(this.tracker.figures);
+  }
+
+  private observeInstance(row: InstanceRow, history: string): void {
+    let grew = this.observeHistory(row.id, row.execution, row.history, history, false);
+    grew = this.tracker.payload("orchestration input", row.id, row.input) || grew;
+    if (row.status === "Completed" || row.status === "Failed")
+      grew = this.tracker.payload("orchestration output", row.id, row.output) || grew;
+    grew = this.tracker.payload("custom status", row.id, row.customStatus) || grew;
+    if (grew) this.saveFigures();
+  }
+
+  private observeHistory(
+    instanceId: string,
+    execution: string,
+    history: readonly HistoryEvent[],
+    json: string,
+    save = true,
+  ): boolean {
+    let grew = this.tracker.history(instanceId, execution, history.length, utf8Bytes(json));
+    const scanned = this.scanned.get(instanceId);
+    const from = scanned?.execution === execution && scanned.events <= history.length ? scanned.events : 0;
+    for (let i = from; i < history.length; i += 1)
+      for (const p of eventPayloads(history[i]!, instanceId))
+        grew = this.tracker.payload(p.kind, p.owner, p.text) || grew;
+    this.scanned.set(instanceId, { execution, events: history.length });
+    if (grew && save) this.saveFigures();
+    return grew;
+  }
+
+  private saveFigures(): void {
+    this.setMeta(FIGURES_KEY, JSON.stringify(this.tracker.figures));
   }
 
   // ---- messages ----
@@ -279,6 +334,10 @@ export class DurableStore {
       message.body,
       message.deliveries ?? 0,
     );
+    if (message.queue === "entity") {
+      const input = (JSON.parse(message.body) as EntityRequest).input;
+      if (this.tracker.payload("entity operation input", message.target, input)) this.saveFigures();
+    }
   }
 
   /** Targets with messages visible at `now` (activities: not yet started). */
@@ -357,6 +416,7 @@ export class DurableStore {
       this.sql(
         "INSERT INTO entities (id, state) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state",
       ).run(id, state ?? null);
+    if (exists && this.tracker.payload("entity state", id, state)) this.saveFigures();
   }
 
   entityIds(): string[] {

@@ -42,7 +42,7 @@ UNIT_RUNNERS["test-segments"] = async (_runtime, _feed, unit, limits) => {
   const result: UnitResult = reasonOut
     ? { kind: "partial", counts, resume: { segment: SEGMENTS }, reason: reasonOut }
     : { kind: "completed", counts, resume: {} };
-  return digestOut ? { ...result, digest: digestOut } : result;
+  return digestOut !== undefined ? { ...result, digest: digestOut } : result;
 };
 after(() => delete UNIT_RUNNERS["test-segments"]);
 
@@ -136,6 +136,19 @@ describe("ingest activity: per-segment progress through the checkpoint channel",
     digestOut = undefined;
     assert.equal(result.digest, undefined);
     assert.equal(store.get(`mimecastdigest@dlp@${T0}`), "AAAAAQ==");
+  });
+
+  it("a first pass that sent nothing stores no digest: no signal, no digest entity", async () => {
+    const { store, channel } = entities();
+    digestOut = ""; // what an eventless window's first pass reports (encodeDigest of no hashes)
+    const result = await ingestWithProgress(runtime, { ...unit, collectDigest: true }, 60_000, channel);
+    digestOut = undefined;
+    assert.equal(result.digest, undefined);
+    assert.deepEqual(
+      channel.signals.filter((s) => s.startsWith("mimecastdigest")),
+      [],
+    );
+    assert.equal(store.has(`mimecastdigest@dlp@${T0}`), false);
   });
 
   it("without a channel the unit runs as before and its digest goes back in the result", async () => {

@@ -46,6 +46,24 @@ describe("digest and checkpoint entities are really deleted (registered handlers
     assert.equal(JSON.parse(back.entityState ?? '""'), added);
   });
 
+  it("adding an empty digest (a window that sent nothing) creates no entity, and removes an empty one", async () => {
+    const nothing = encodeDigest([]);
+    const missing = await runEntityBatch(digest, self, undefined, [
+      { name: "add", input: nothing, signal: true },
+    ]);
+    assert.equal(missing.entityExists, false);
+    // An empty digest an older version stored is the same as none: it goes.
+    const empty = await runEntityBatch(digest, self, nothing, [
+      { name: "add", input: nothing, signal: true },
+    ]);
+    assert.equal(empty.entityExists, false);
+    const kept = await runEntityBatch(digest, self, encodeDigest([9]), [
+      { name: "add", input: nothing, signal: true },
+    ]);
+    assert.equal(kept.entityExists, true);
+    assert.equal(JSON.parse(kept.entityState ?? '""'), encodeDigest([9]));
+  });
+
   it("an existing digest answers get with itself", async () => {
     const stored = encodeDigest([4, 5]);
     const result = await runEntityBatch(digest, self, stored, [{ name: "get" }]);

@@ -123,6 +123,39 @@ function dlpWindow(w: World, overrides: Partial<JsonWindowJob>): Promise<UnitOut
   });
 }
 
+/** The simulator's siem-cg receipt records published in [from, to), at least `least` of them. */
+function receiptRecords(w: World, from: number, to: number, least: number): Record<string, unknown>[] {
+  const records = [...w.sim.groundTruth("siem-cg", { type: "receipt", from, to, basis: "publish" })].map(
+    (e) => e.record,
+  );
+  assert.ok(records.length > least, `enough receipt records (${records.length})`);
+  return records;
+}
+
+/** What the SIEM tests' jobs share: today's receipts, small requests (several per page or file). */
+function receiptJob(w: World) {
+  return {
+    client: w.client,
+    feed: siemCgFeed,
+    type: "receipt",
+    sink: w.sink,
+    stream: streamFor(siemCgFeed),
+    fromDay: "2024-11-18",
+    now: () => NOW,
+    requestBudgetBytes: 8_000,
+  };
+}
+
+/** Nothing lost, several kills, and each kill re-sent at most one request's rows. */
+function assertOneRequestPerKill(t: ReturnType<typeof tallyByContent>, kills: number): void {
+  assert.equal(t.missing, 0, "nothing lost");
+  assert.ok(kills >= 3, `killed several times (${kills})`);
+  assert.ok(
+    t.extra <= kills * t.largestRequest,
+    `re-sent ${t.extra} rows over ${kills} kills; one request holds at most ${t.largestRequest}`,
+  );
+}
+
 describe("checkpoints per Sentinel request: a kill re-sends at most the request in flight", () => {
   it("JSON window: killed after every third accepted request, the window still lands whole; each kill re-sends at most one request's rows", async () => {
     const w = (world = await startWorld([dlpFeed], { eventsPerDay: { dlp: 400 } }));
@@ -174,39 +207,23 @@ describe("checkpoints per Sentinel request: a kill re-sends at most the request 
   it("SIEM batch: killed after every fifth accepted request, the day lands whole; each kill re-sends at most one request's rows", async () => {
     // ~40 lines per 15-minute file: several requests per file.
     const w = (world = await startWorld([siemCgFeed], { eventsPerDay: { "siem-cg:receipt": 4_000 } }));
-    const type = "receipt";
-    const today = Date.UTC(2024, 10, 18);
-    const publishedTo = Date.UTC(2024, 10, 18, 12);
-    const records = [
-      ...w.sim.groundTruth("siem-cg", { type, from: today, to: publishedTo, basis: "publish" }),
-    ].map((e) => e.record);
-    assert.ok(records.length > 100, `enough ${type} records (${records.length})`);
-    const stream = streamFor(siemCgFeed);
+    const records = receiptRecords(w, Date.UTC(2024, 10, 18), Date.UTC(2024, 10, 18, 12), 100);
+    const job = receiptJob(w);
     const { kills } = await runWithKills<SiemResume>(
       (resume, onSegmentAccepted) =>
         ingestSiemBatch({
-          client: w.client,
-          feed: siemCgFeed,
-          type,
-          sink: w.sink,
-          stream,
-          fromDay: "2024-11-18",
+          ...job,
           toDay: "2024-11-18",
           pageSize: 10,
-          now: () => NOW,
-          requestBudgetBytes: 8_000,
           onSegmentAccepted,
           ...(resume ? { resume } : {}),
         }),
       5,
       600,
     );
-    const t = tallyByContent(w, stream.streamName, siemCgFeed.defaultTable, records);
-    assert.equal(t.missing, 0, "nothing lost");
-    assert.ok(kills >= 3, `killed several times (${kills})`);
-    assert.ok(
-      t.extra <= kills * t.largestRequest,
-      `re-sent ${t.extra} rows over ${kills} kills; one request holds at most ${t.largestRequest}`,
+    assertOneRequestPerKill(
+      tallyByContent(w, job.stream.streamName, siemCgFeed.defaultTable, records),
+      kills,
     );
   });
 
@@ -217,7 +234,6 @@ describe("checkpoints per Sentinel request: a kill re-sends at most the request 
       lateFraction: 0,
       siemStream: { ordering: "event-time", rateLimit: false, repeatsPerPage: 2 },
     }));
-    const type = "receipt";
     const from = NOW - 3 * HOUR;
     const onStream: SiemOwnerCursor = {
       v: "siem-owner-1",
@@ -227,38 +243,23 @@ describe("checkpoints per Sentinel request: a kill re-sends at most the request 
       batch: { resume: SIEM_START, owns: [] },
       stream: { from, edge: from, buckets: [] },
     };
-    const records = [...w.sim.groundTruth("siem-cg", { type, from, to: NOW - 10_000, basis: "publish" })].map(
-      (e) => e.record,
-    );
-    assert.ok(records.length > 300, `enough ${type} records (${records.length})`);
-    const stream = streamFor(siemCgFeed);
+    const records = receiptRecords(w, from, NOW - 10_000, 300);
+    const job = receiptJob(w);
     const { kills } = await runWithKills<unknown>(
       (resume, onSegmentAccepted) =>
         ingestSiemType({
-          client: w.client,
-          feed: siemCgFeed,
-          type,
-          sink: w.sink,
-          stream,
-          fromDay: "2024-11-18",
+          ...job,
           resume: resume ?? onStream,
           path: "stream",
           lateHorizonMs: 2 * HOUR,
-          now: () => NOW,
-          requestBudgetBytes: 8_000,
           maxStreamCalls: 1_000,
           onSegmentAccepted,
         }),
       4,
       600,
     );
-    const t = tallyByContent(w, stream.streamName, siemCgFeed.defaultTable, records);
-    assert.equal(t.missing, 0, "nothing lost");
-    assert.ok(kills >= 3, `killed several times (${kills})`);
+    const t = tallyByContent(w, job.stream.streamName, siemCgFeed.defaultTable, records);
     assert.ok(t.requests > 3 * kills, "pages were split into several requests");
-    assert.ok(
-      t.extra <= kills * t.largestRequest,
-      `re-sent ${t.extra} rows over ${kills} kills; one request holds at most ${t.largestRequest}`,
-    );
+    assertOneRequestPerKill(t, kills);
   });
 });

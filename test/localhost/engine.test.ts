@@ -3,12 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
+import Database from "better-sqlite3";
 import type { AtLeastOnce } from "../../src/localhost/engine";
 import { DurableEngine } from "../../src/localhost/engine";
 import { EventType } from "../../src/localhost/history";
 import type { HistoryEvent } from "../../src/localhost/history";
 import { durableFunctions } from "../../src/localhost/registrations";
-import { DurableStore, StoreLockedError } from "../../src/localhost/store";
+import { largestPayload } from "../../src/localhost/storeFigures";
+import { DurableStore, STORE_FILE, StoreLockedError } from "../../src/localhost/store";
 import { FakeClock } from "../../src/shared/clock";
 import { silentLogger } from "../../src/shared/logger";
 import type * as EngineApp from "./fixtures/engineApp";
@@ -340,6 +342,58 @@ describe("local Durable engine (registered handlers through the SDK, history rep
     } finally {
       await second.engine.stop();
       second.store.close();
+    }
+  });
+
+  it("measures the largest generation's history, also one that continued as new, and the largest payload", async () => {
+    const r = rig();
+    try {
+      // Generations of 2, 1 and 0 activity calls: the first is the largest and is gone from the store.
+      const row = await r.run("generations", { calls: 2, step: -1, last: 0 });
+      assert.equal(row.status, "Completed");
+      const figures = r.store.figures();
+      // Per call: TaskScheduled, OrchestratorCompleted, OrchestratorStarted, TaskCompleted; per
+      // generation: OrchestratorStarted, ExecutionStarted, ExecutionCompleted.
+      assert.equal(figures.mostEvents, 3 + 4 * 2);
+      assert.equal(figures.largestHistory?.events, 3 + 4 * 2);
+      assert.notEqual(figures.largestHistory?.execution, row.execution, "an earlier generation's");
+      assert.equal(row.history.length, 3, "the last generation made no call");
+      // pad's result, "y" × 5,000 as a JSON string: the largest value anything carried.
+      assert.equal(figures.payloads["activity input"]?.bytes, 100 + 2, "pad's input, a JSON string");
+      assert.deepEqual(largestPayload(figures), {
+        kind: "activity output",
+        owner: "generations",
+        bytes: 5_002,
+      });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("measures what the store file holds: history bytes as SQLite counts them, kept across a reopen", async () => {
+    const r = rig();
+    const dataDir = r.store.dataDir;
+    // Generations of 0, 1 and 2 calls: the last one, still in the store, is the largest.
+    await r.run("generations", { calls: 0, step: 1, last: 2 });
+    const figures = r.store.figures();
+    await r.close();
+    const db = new Database(join(dataDir, STORE_FILE), { readonly: true });
+    try {
+      const stored = db
+        .prepare(
+          "SELECT execution, json_array_length(history) AS events, length(CAST(history AS BLOB)) AS bytes FROM instances WHERE id = ?",
+        )
+        .get("generations") as { execution: string; events: number; bytes: number };
+      assert.deepEqual(figures.largestHistory, { instanceId: "generations", ...stored });
+      assert.equal(stored.events, 3 + 4 * 2);
+    } finally {
+      db.close();
+    }
+    const reopened = new DurableStore(dataDir);
+    try {
+      assert.deepEqual(reopened.figures(), figures);
+    } finally {
+      reopened.close();
     }
   });
 

@@ -16,6 +16,7 @@ import { createMemoryLogger, SecretRedactor } from "../../src/shared/logger";
 import type { Simulator } from "../../simulator/index";
 import { startSimulator } from "../../simulator/index";
 import { formatMimecastTime } from "../../src/feeds/time";
+import { simulatorClient } from "../helpers/simClient";
 import { localServer, within } from "./hostileHelpers";
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -36,15 +37,7 @@ beforeEach(() => {
 });
 
 function client(overrides: Partial<MimecastClientOptions> = {}): MimecastClient {
-  return new MimecastClient({
-    baseUrl: sim.url,
-    credentials: staticCredentials(sim.credentials.oauth!),
-    clock,
-    allowInsecureHttp: true,
-    timeoutMs: 2_000,
-    random: () => 0.5,
-    ...overrides,
-  });
+  return simulatorClient(sim, clock, { timeoutMs: 2_000, ...overrides });
 }
 
 const dlpCall = (c: MimecastClient): Promise<unknown> =>

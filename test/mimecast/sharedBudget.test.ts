@@ -7,8 +7,6 @@ import { entityRateLimitStore } from "../../src/activities/sharedLimits";
 import { applyRateLimitOperation } from "../../src/entities/rateLimit";
 import type { RateLimitState } from "../../src/entities/rateLimit";
 import { formatMimecastTime } from "../../src/feeds/time";
-import { MimecastClient } from "../../src/mimecast/client";
-import { staticCredentials } from "../../src/mimecast/credentials";
 import { ENDPOINTS } from "../../src/mimecast/endpoints";
 import { MimecastRateLimitedError } from "../../src/mimecast/errors";
 import { RateLimiter } from "../../src/mimecast/rateLimiter";
@@ -16,6 +14,7 @@ import type { InstanceUsage } from "../../src/mimecast/sharedRateLimit";
 import { SharedRateLimit, recordUsage, usageList } from "../../src/mimecast/sharedRateLimit";
 import { FakeClock } from "../../src/shared/clock";
 import { startSimulator } from "../../simulator/index";
+import { simulatorClient } from "../helpers/simClient";
 
 const NOW = Date.UTC(2024, 10, 18, 12, 0, 0);
 const WINDOW_MS = 60_000;
@@ -113,15 +112,7 @@ describe("client-side budgets across instances, through the rate-limit entity", 
       const clients = Array.from({ length: 4 }, () => {
         const limiter = new RateLimiter(clock, { dlp: { requests: BUDGET, windowMs: WINDOW_MS } });
         new SharedRateLimit(entityRateLimitStore(channel), "application", limiter);
-        return new MimecastClient({
-          baseUrl: sim.url,
-          credentials: staticCredentials(sim.credentials.oauth!),
-          clock,
-          allowInsecureHttp: true,
-          maxInlineRateLimitWaitMs: 0,
-          random: () => 0.5,
-          rateLimiter: limiter,
-        });
+        return simulatorClient(sim, clock, { maxInlineRateLimitWaitMs: 0, rateLimiter: limiter });
       });
       const body = { data: [{ from: formatMimecastTime(NOW - 3_600_000), to: formatMimecastTime(NOW) }] };
       for (let window = 0; window < WINDOWS; window += 1) {

@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatMimecastTime } from "../../src/feeds/time";
-import { MimecastClient } from "../../src/mimecast/client";
-import { staticCredentials } from "../../src/mimecast/credentials";
 import { ENDPOINTS } from "../../src/mimecast/endpoints";
 import { MimecastRateLimitedError } from "../../src/mimecast/errors";
 import { RateLimiter } from "../../src/mimecast/rateLimiter";
 import { InProcessRateLimitStore, SharedRateLimit } from "../../src/mimecast/sharedRateLimit";
 import { FakeClock } from "../../src/shared/clock";
 import { startSimulator } from "../../simulator/index";
+import { simulatorClient } from "../helpers/simClient";
 
 const NOW = Date.UTC(2024, 10, 18, 12, 0, 0);
 const WINDOW_MS = 60_000;
@@ -39,15 +38,7 @@ async function run(
         budget === undefined ? {} : { default: { requests: budget, windowMs: WINDOW_MS } },
       );
       if (shared) new SharedRateLimit(store, "app-1", limiter);
-      return new MimecastClient({
-        baseUrl: sim.url,
-        credentials: staticCredentials(sim.credentials.oauth!),
-        clock,
-        allowInsecureHttp: true,
-        maxInlineRateLimitWaitMs: 0,
-        random: () => 0.5,
-        rateLimiter: limiter,
-      });
+      return simulatorClient(sim, clock, { maxInlineRateLimitWaitMs: 0, rateLimiter: limiter });
     });
     const body = { data: [{ from: formatMimecastTime(NOW - 3_600_000), to: formatMimecastTime(NOW) }] };
     let ok = 0;
