@@ -53,10 +53,18 @@ const NO_FIELDS: readonly string[] = [];
  * SIEM stream. Both must call this (or the feed's `eventId`, which is the same function), never hash
  * the raw text: the same event then dedups across the two routes.
  */
-export function siemRecordEventId(kind: SiemBatchKind, record: Readonly<Record<string, unknown>>): string {
+export function siemRecordEventId(
+  kind: SiemBatchKind,
+  record: Readonly<Record<string, unknown>>,
+  line?: string,
+): string {
+  const feedId = kind === "cg" ? "siem-cg" : "siem-ci";
+  // The batch line itself, when it provably is the record's canonical JSON: no second serialisation.
+  const fromLine = line === undefined ? undefined : canonicalFromLine(record, line, SIEM_BATCH_ONLY_FIELDS);
+  if (fromLine !== undefined) return hash128Hex(`${feedId}\u0000${fromLine}`);
   // The batch-only fields are left out by the writer, not deleted from a copy (a delete turns the copy
   // into a slow dictionary object: it cost more than the hash).
-  return fingerprintOmitting(kind === "cg" ? "siem-cg" : "siem-ci", record, SIEM_BATCH_ONLY_FIELDS);
+  return fingerprintOmitting(feedId, record, SIEM_BATCH_ONLY_FIELDS);
 }
 
 /** Fields only SIEM batch files carry (their Kafka position); stream events do not, so the EventId leaves them out. */
@@ -93,9 +101,151 @@ export function canonicalJson(
   return writeValue(value, 0, maxDepth) ?? "null";
 }
 
+/**
+ * `canonicalJson(record, MAX_CANONICAL_DEPTH, omit)` taken from `line`, the text `record` was parsed from
+ * (`record` is `JSON.parse(line)`: callers must pass exactly that pair), when the line provably is
+ * `JSON.stringify(record)` and that is canonical; undefined otherwise (the caller writes it instead).
+ *
+ * The proof, without serialising the record again:
+ * 1. the record takes the native path (plain JSON values, keys sorted at every level, the omitted
+ *    fields leading), and no key starts with a digit (V8 puts integer-like keys first, whatever the
+ *    line's order), so `JSON.stringify(record)` is canonical and keeps the line's member order;
+ * 2. every escape in the line is one `JSON.stringify` writes, and the line has no lone surrogate, so
+ *    each string token is exactly `JSON.stringify` of its value;
+ * 3. every number of the record is a safe integer that is 0 or not a multiple of 100: the only token
+ *    no longer than `String` of such a value is that text itself (`1e2` is as short as `100`, and
+ *    past 2^53 another digit string can round to the same double), so each number token is exactly
+ *    `String` of its value or longer (`120.0`, `12e1`, `-0`); any other number sends the record to
+ *    the writer;
+ * 4. the line is exactly as long as `JSON.stringify(record)` would be plus the escapes' extra
+ *    characters counted in the line (`length` below counts strings at their raw length).
+ * Under 1–3 the line can differ from `JSON.stringify(record)` only by whitespace, longer numbers and
+ * members that parsing dropped (duplicate keys), and each of those makes the line longer than the
+ * count in 4 (a dropped member is longer than the extra characters of its escapes): equal means equal.
+ */
+export function canonicalFromLine(
+  record: Readonly<Record<string, unknown>>,
+  line: string,
+  omit: readonly string[] = NO_FIELDS,
+): string | undefined {
+  if (!isPlain(record)) return undefined;
+  const shape = topLevelShape(record, omit);
+  if (!shape.nativeOrder || shape.digitKey) return undefined;
+  let length = shape.rawKeysLength + (shape.keys.length > 0 ? shape.keys.length + 1 : 2);
+  const values = Object.values(record);
+  for (let i = 0; i < values.length; i += 1) {
+    const n = rawLength(values[i], 1, MAX_CANONICAL_DEPTH);
+    if (n < 0) return undefined;
+    length += n;
+  }
+  const extra = escapeExtra(line);
+  if (extra < 0 || length + extra !== line.length) return undefined;
+  if (!(line as WellFormed).isWellFormed()) return undefined;
+  return cutOmitted(line, record, shape);
+}
+
+/** `String.prototype.isWellFormed` (ES2024; node ≥ 20): no lone surrogate. */
+type WellFormed = string & { isWellFormed(): boolean };
+
+/**
+ * Characters the line's escapes add over the characters they stand for (`\n`: 1, `\u001f`: 5), or -1
+ * when an escape is not one `JSON.stringify` writes (`\/`, `\u0041`, an upper-case hex digit).
+ */
+function escapeExtra(line: string): number {
+  let extra = 0;
+  for (let i = line.indexOf("\\"); i !== -1; i = line.indexOf("\\", i)) {
+    const next = line.charCodeAt(i + 1);
+    if (next === LOWER_U) {
+      if (!CANONICAL_U_ESCAPES.has(line.slice(i + 2, i + 6))) return -1;
+      extra += 5;
+      i += 6;
+    } else {
+      if (!SHORT_ESCAPES.has(next)) return -1;
+      extra += 1;
+      i += 2;
+    }
+  }
+  return extra;
+}
+const LOWER_U = 0x75;
+/** `\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`. */
+const SHORT_ESCAPES: ReadonlySet<number> = new Set([...'"\\bfnrt'].map((c) => c.charCodeAt(0)));
+/** The hex of the `\u00xx` escapes `JSON.stringify` writes: control characters without a short escape. */
+const CANONICAL_U_ESCAPES: ReadonlySet<string> = new Set(
+  Array.from({ length: 0x20 }, (_, code) => code)
+    .filter((code) => !"\b\f\n\r\t".includes(String.fromCharCode(code)))
+    .map((code) => code.toString(16).padStart(4, "0")),
+);
+
+/**
+ * Length of `JSON.stringify(value)` with strings (values and keys) at their raw length + 2, or -1 when
+ * the value would not take the native path (see nativeValue), holds a key starting with a digit or a
+ * number other than the integers the line proof takes.
+ */
+function rawLength(value: unknown, depth: number, maxDepth: number): number {
+  switch (typeof value) {
+    case "string":
+      return value.length + 2;
+    case "number":
+      return numberLength(value);
+    case "boolean":
+      return value ? 4 : 5;
+    case "object": {
+      if (value === null) return 4;
+      if (depth >= maxDepth) return -1;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return -1;
+        let length = value.length > 0 ? value.length + 1 : 2; // brackets and commas
+        for (let i = 0; i < value.length; i += 1) {
+          if (!(i in value)) return -1;
+          const n = rawLength(value[i], depth + 1, maxDepth);
+          if (n < 0) return -1;
+          length += n;
+        }
+        return length;
+      }
+      if (!isPlain(value)) return -1;
+      const keys = Object.keys(value);
+      let length = keys.length > 0 ? keys.length + 1 : 2; // braces and commas
+      for (let i = 0; i < keys.length; i += 1) {
+        const key = keys[i]!;
+        if (i > 0 && !(keys[i - 1]! < key)) return -1;
+        if (startsWithDigit(key)) return -1;
+        const n = rawLength((value as Record<string, unknown>)[key], depth + 1, maxDepth);
+        if (n < 0) return -1;
+        length += key.length + 3 + n; // "key":
+      }
+      return length;
+    }
+    default:
+      return -1;
+  }
+}
+
+function startsWithDigit(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= DIGIT_0 && first <= DIGIT_9;
+}
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** Length of `JSON.stringify(n)`, or -1 for a number the line proof does not take (see canonicalFromLine, 3.). */
+function numberLength(n: number): number {
+  if (!Number.isSafeInteger(n) || (n % 100 === 0 && n !== 0)) return -1;
+  // Powers of ten are exact in a double up to 1e22, so the comparisons are exact.
+  const magnitude = Math.abs(n);
+  let length = n < 0 ? 2 : 1;
+  for (let power = 10; power <= magnitude; power *= 10) length += 1;
+  return length;
+}
+
 /** `JSON.stringify(record)` without the omitted fields, which the shape says lead the record's own order. */
 function writeNative(record: Readonly<Record<string, unknown>>, shape: Shape): string {
-  const full = JSON.stringify(record);
+  return cutOmitted(JSON.stringify(record), record, shape);
+}
+
+/** `full` (`JSON.stringify(record)`, or the line proven equal to it) without the leading omitted members. */
+function cutOmitted(full: string, record: Readonly<Record<string, unknown>>, shape: Shape): string {
   if (shape.omittedFirst === 0) return full;
   if (shape.sorted.length === 0) return "{}";
   let cut = 1; // "{"
@@ -249,6 +399,10 @@ interface Shape {
   omittedFirst: number;
   /** Length of `"key":` for each key in own order (to cut the leading omitted members). */
   ownPrefixLengths: readonly number[];
+  /** Some key starts with a digit (V8 may order it apart from the served text). */
+  digitKey: boolean;
+  /** Σ (key length + 3) over the keys: `"key":` with the key's raw characters. */
+  rawKeysLength: number;
 }
 
 /**
@@ -286,6 +440,8 @@ function topLevelShape(record: Readonly<Record<string, unknown>>, omit: readonly
     nativeOrder,
     omittedFirst,
     ownPrefixLengths: keys.map((k) => quote(k).length + 1),
+    digitKey: keys.some(startsWithDigit),
+    rawKeysLength: keys.reduce((sum, k) => sum + k.length + 3, 0),
   };
   shapes.unshift(shape);
   if (shapes.length > MAX_SHAPES) shapes.pop();

@@ -27,7 +27,12 @@ function validatorFor(spec: FeedSpecBase): ValidateFunction {
  * common columns (TimeGenerated = EventTime = the event's own time, EventId) and `AdditionalFields`
  * holding every field no column declares — nothing is dropped silently.
  */
-export function mapRecord(spec: FeedSpecBase, record: Readonly<Record<string, unknown>>): MappedRecord {
+export function mapRecord(
+  spec: FeedSpecBase,
+  record: Readonly<Record<string, unknown>>,
+  /** The text `record` was parsed from (`JSON.parse(line)`), when there is one: see FeedSpecBase.eventId. */
+  line?: string,
+): MappedRecord {
   const validate = validatorFor(spec);
   if (!validate(record)) {
     const reason = (validate.errors ?? [])
@@ -45,7 +50,7 @@ export function mapRecord(spec: FeedSpecBase, record: Readonly<Record<string, un
   }
   let eventId: string;
   try {
-    eventId = spec.eventId(record);
+    eventId = line === undefined ? spec.eventId(record) : spec.eventId(record, line);
   } catch (error) {
     // A hostile record nested thousands deep (issue 11): one dead-letter, never a stuck unit.
     if (error instanceof CanonicalDepthError || error instanceof RangeError) {

@@ -27,7 +27,7 @@ export const BATCH_ONLY_FIELDS = SIEM_BATCH_ONLY_FIELDS;
  */
 export function siemEventId(
   feedId: "siem-cg" | "siem-ci",
-): (record: Readonly<Record<string, unknown>>) => string {
+): (record: Readonly<Record<string, unknown>>, line?: string) => string {
   const kind = feedId === "siem-cg" ? "cg" : "ci";
-  return (record) => siemRecordEventId(kind, record);
+  return (record, line) => siemRecordEventId(kind, record, line);
 }

@@ -46,7 +46,11 @@ export interface FeedSpecBase {
   /** Epoch ms of the event's own time, or undefined when unreadable (→ dead-letter). */
   eventTime(record: Readonly<Record<string, unknown>>): number | undefined;
   /** The EventId rule: the record's own id where it has one, else a fingerprint (see eventId.ts). */
-  eventId(record: Readonly<Record<string, unknown>>): string;
+  /**
+   * `line`: the text the record was parsed from, when it came as one (a SIEM batch line); a feed may
+   * take its canonical form from it instead of serialising the record again. Same id either way.
+   */
+  eventId(record: Readonly<Record<string, unknown>>, line?: string): string;
   /** Feed-specific declared columns (common columns are added by the mapper). */
   columns: readonly ColumnSpec[];
   /** JSON schema every record must pass (ajv); failures go to the dead-letter table. */

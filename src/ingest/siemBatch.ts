@@ -191,7 +191,9 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
               const sourcePosition = filePosition + String(item.line);
               const segmentItem =
                 item.kind === "record"
-                  ? isolatedItem(item.line, sourcePosition, item.record, () => mapRecord(feed, item.record))
+                  ? isolatedItem(item.line, sourcePosition, item.record, () =>
+                      mapRecord(feed, item.record, item.text),
+                    )
                   : {
                       position: item.line,
                       sourcePosition,

@@ -2,7 +2,13 @@ import { StringDecoder } from "node:string_decoder";
 
 /** A parsed NDJSON line, or a line that could not be parsed (kept raw so nothing is lost). */
 export type NdjsonItem =
-  | { kind: "record"; line: number; record: Record<string, unknown> }
+  | {
+      kind: "record";
+      line: number;
+      record: Record<string, unknown>;
+      /** The line's text (BOM and CR stripped): `record` is `JSON.parse(text)`. */
+      text?: string;
+    }
   | { kind: "bad-line"; line: number; raw: string; reason: string };
 
 /** Lines longer than this are reported as bad lines instead of growing a buffer without bound. */
@@ -144,7 +150,7 @@ export class NdjsonParser {
       out.push({ kind: "bad-line", line, raw: text, reason: "line is JSON but not an object" });
       return;
     }
-    out.push({ kind: "record", line, record: parsed as Record<string, unknown> });
+    out.push({ kind: "record", line, record: parsed as Record<string, unknown>, text });
   }
 }
 

@@ -89,7 +89,7 @@ describe("batch file inflate (node's zlib, fflate where node would lose lines)",
     assert.equal(error, undefined);
     assert.deepEqual(
       items,
-      parsed(all).map((record, i) => ({ kind: "record", line: i + 1, record })),
+      parsed(all).map((record, i) => ({ kind: "record", line: i + 1, record, text: all[i] })),
     );
   });
 

@@ -33,7 +33,12 @@ describe("NDJSON parsing", () => {
       yield bytes.subarray(16);
     }
     const [item] = await collect(parseNdjson(split()));
-    assert.deepEqual(item, { kind: "record", line: 1, record: { subject: "Grüße ✓" } });
+    assert.deepEqual(item, {
+      kind: "record",
+      line: 1,
+      record: { subject: "Grüße ✓" },
+      text: '{"subject":"Grüße ✓"}',
+    });
   });
 
   it("turns malformed lines into bad-line items with the raw text and keeps going", async () => {
@@ -55,6 +60,6 @@ describe("NDJSON parsing", () => {
 
   it("resumes mid-file from a line number", async () => {
     const items = await collect(parseNdjson(chunks('{"n":1}\n{"n":2}\n{"n":3}\n'), { startLine: 3 }));
-    assert.deepEqual(items, [{ kind: "record", line: 3, record: { n: 3 } }]);
+    assert.deepEqual(items, [{ kind: "record", line: 3, record: { n: 3 }, text: '{"n":3}' }]);
   });
 });

@@ -17,14 +17,14 @@ describe("UTF-8 BOM", () => {
   it("line 1 after a BOM is a record, not a bad line", async () => {
     const got = await items([Buffer.concat([BOM, Buffer.from('{"a":1}\n{"a":2}\n')])]);
     assert.deepEqual(got, [
-      { kind: "record", line: 1, record: { a: 1 } },
-      { kind: "record", line: 2, record: { a: 2 } },
+      { kind: "record", line: 1, record: { a: 1 }, text: '{"a":1}' },
+      { kind: "record", line: 2, record: { a: 2 }, text: '{"a":2}' },
     ]);
   });
 
   it("a BOM split across chunks, and a one-line file without a newline, are handled too", async () => {
     const got = await items([BOM.subarray(0, 2), Buffer.concat([BOM.subarray(2), Buffer.from('{"a":1}')])]);
-    assert.deepEqual(got, [{ kind: "record", line: 1, record: { a: 1 } }]);
+    assert.deepEqual(got, [{ kind: "record", line: 1, record: { a: 1 }, text: '{"a":1}' }]);
   });
 
   it("a BOM-like character inside a later line is data, left alone", async () => {
