@@ -3,7 +3,7 @@ import type { ValidateFunction } from "ajv";
 import type { SentinelRow, StreamColumnType } from "../sentinel/streams";
 import type { ColumnSpec, FeedSpecBase } from "./types";
 import { CanonicalDepthError } from "./eventId";
-import { parseMimecastTime } from "./time";
+import { isoTime, parseMimecastTime } from "./time";
 
 /** What one Mimecast record becomes: a row for the feed's table, or a dead-letter with the reason. */
 export type MappedRecord =
@@ -58,7 +58,7 @@ export function mapRecord(
     }
     throw error;
   }
-  const iso = new Date(eventTime).toISOString();
+  const iso = isoTime(eventTime);
   return { kind: "row", row: compiledMapperFor(spec.columns)(record, iso, eventId), eventTime, eventId };
 }
 
@@ -214,7 +214,7 @@ const COERCERS: Record<StreamColumnType, (value: unknown) => unknown> = {
   },
   datetime: (v) => {
     const ms = parseMimecastTime(v);
-    return ms === undefined ? undefined : new Date(ms).toISOString();
+    return ms === undefined ? undefined : isoTime(ms);
   },
   dynamic: (v) => v,
 };

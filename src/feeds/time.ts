@@ -68,3 +68,27 @@ export const DAY_MS = 86_400_000;
 export function startOfUtcDay(epochMs: number): number {
   return Math.floor(epochMs / DAY_MS) * DAY_MS;
 }
+
+/**
+ * `new Date(epochMs).toISOString()`, cheaper for runs of times in the same second (a SIEM file's
+ * consecutive events nearly always are: 96 % of a CG receipt file's neighbours): the text up to the
+ * second is remembered and only the milliseconds are appended (~0.1 µs instead of ~0.6 µs, issue 14).
+ * Anything else (another second, a fraction of a millisecond, a time before 1970 or past 9999) takes
+ * `toISOString` itself.
+ */
+export function isoTime(epochMs: number): string {
+  const second = Math.floor(epochMs / 1000) * 1000;
+  const millis = epochMs - second;
+  if (second === cachedSecond && Number.isInteger(millis)) return cachedPrefix + MILLIS[millis]!;
+  const iso = new Date(epochMs).toISOString();
+  // Only the plain 24-character form (`YYYY-MM-DDTHH:MM:SS.mmmZ`) of a whole millisecond is reused.
+  if (iso.length === 24 && Number.isInteger(millis) && epochMs >= 0) {
+    cachedSecond = second;
+    cachedPrefix = iso.slice(0, 20);
+  }
+  return iso;
+}
+
+let cachedSecond = Number.NaN;
+let cachedPrefix = "";
+const MILLIS = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, "0")}Z`);
