@@ -7,7 +7,18 @@ import { isoTime, parseMimecastTime } from "./time";
 
 /** What one Mimecast record becomes: a row for the feed's table, or a dead-letter with the reason. */
 export type MappedRecord =
-  | { kind: "row"; row: SentinelRow; eventTime: number; eventId: string }
+  | {
+      kind: "row";
+      row: SentinelRow;
+      eventTime: number;
+      eventId: string;
+      /**
+       * Set when the mapper proved every value of `row` is of its column's type (the columns given):
+       * the row then matches any stream declaring those columns and the common ones with those types,
+       * and need not be checked value by value again (see `conformsTo` in ingest/segment.ts).
+       */
+      typedBy?: readonly ColumnSpec[];
+    }
   | { kind: "dead-letter"; reason: string };
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -59,8 +70,19 @@ export function mapRecord(
     throw error;
   }
   const iso = isoTime(eventTime);
-  return { kind: "row", row: compiledMapperFor(spec.columns)(record, iso, eventId), eventTime, eventId };
+  const row = compiledMapperFor(spec.columns)(record, iso, eventId);
+  // The plain 24-character ISO form is what the datetime check accepts (not `+010000-…` years).
+  if (mapperState.typed && iso.length === 24 && typeof eventId === "string") {
+    return { kind: "row", row, eventTime, eventId, typedBy: spec.columns };
+  }
+  return { kind: "row", row, eventTime, eventId };
 }
+
+/**
+ * Written by the last compiled mapper call: false when some value may not be of its column's type (an
+ * int outside 32 bits, a `dynamic` value that is not JSON). Synchronous use only, right after the call.
+ */
+const mapperState = { typed: true };
 
 /** The declared columns (and AdditionalFields) of one record, after the common columns. */
 type CompiledMapper = (
@@ -112,6 +134,7 @@ export function compileMapper(columns: readonly ColumnSpec[]): CompiledMapper {
     lines.push(
       ...read,
       `k = ${coercion(value, column.type)};`,
+      ...typeProof(column.type),
       `if (k !== undefined) row[${lit(column.name)}] = k;`,
       `else if (v !== undefined && v !== null && v !== "") (add ??= {})[${lit(source)}] = v;`,
     );
@@ -121,6 +144,7 @@ export function compileMapper(columns: readonly ColumnSpec[]): CompiledMapper {
     `return function mapColumns(r, iso, eventId) {`,
     `  const row = { TimeGenerated: iso, EventTime: iso, EventId: eventId };`,
     `  let v, x, k, add;`,
+    `  state.typed = true;`,
     ...lines.map((line) => `  ${line}`),
     `  const rest = remainder(r);`,
     `  for (let i = 0; i < rest.length; i += 1) {`,
@@ -134,12 +158,36 @@ export function compileMapper(columns: readonly ColumnSpec[]): CompiledMapper {
   ].join("\n");
   // Generated from the feed's own declared column names only, each quoted by JSON.stringify.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function("convert", "coercers", "remainder", body) as (
+  const factory = new Function("convert", "coercers", "remainder", "state", "isJson", body) as (
     convert: readonly ColumnSpec["convert"][],
     coercers: typeof COERCERS,
     remainder: (record: Readonly<Record<string, unknown>>) => readonly string[],
+    state: typeof mapperState,
+    isJson: (value: unknown) => boolean,
   ) => CompiledMapper;
-  return factory(converters, COERCERS, remainderOf(consumed));
+  return factory(converters, COERCERS, remainderOf(consumed), mapperState, isJsonValue);
+}
+
+/**
+ * What the coercion of a column type does not guarantee by itself, checked on the coerced value `k`:
+ * string, real, boolean, long and datetime coercions only ever yield values of their type; an int may
+ * be any safe integer, and a `dynamic` value is whatever the record (or a converter) held.
+ */
+function typeProof(type: StreamColumnType): string[] {
+  if (type === "int") {
+    return [`if (k !== undefined && (k < -2147483648 || k > 2147483647)) state.typed = false;`];
+  }
+  if (type === "dynamic") return [`if (k !== undefined && !isJson(k)) state.typed = false;`];
+  return [];
+}
+
+/** A value `JSON.stringify` writes as itself: finite numbers, strings, booleans, null, plain arrays and objects. */
+function isJsonValue(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value === "string" || typeof value === "boolean" || value === null) return true;
+  if (typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return Array.isArray(value) || proto === Object.prototype || proto === null;
 }
 
 const lit = (text: string): string => JSON.stringify(text);

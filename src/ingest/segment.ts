@@ -1,7 +1,9 @@
 import type { MimecastClient } from "../mimecast/client";
 import { fingerprintEventId } from "../feeds/eventId";
 import type { MappedRecord } from "../feeds/mapping";
+import type { ColumnSpec } from "../feeds/types";
 import { prepareRow } from "../sentinel/limits";
+import type { PreparedRow } from "../sentinel/limits";
 import { validateRow } from "../sentinel/rowValidation";
 import type { FailedChunk, FailureCode, Sink, UploadOutcome } from "../sentinel/sink";
 import type { SentinelRow, StreamSchema } from "../sentinel/streams";
@@ -124,8 +126,10 @@ export async function uploadSegment(params: {
         counts.ingested += rows;
         await advance(rows);
       };
-      const sent = await uploadOrdered(sink, stream, items.slice(done).map(rowOf), upload.signal, {
+      const rest = items.slice(done);
+      const sent = await uploadOrdered(sink, stream, rest.map(rowOf), upload.signal, {
         ...upload,
+        typed: rest.map((item) => typedFor(item, stream)),
         onRequestAccepted,
       });
       counts.ingested += sent.accepted - counted;
@@ -174,6 +178,39 @@ export async function uploadSegment(params: {
 
 const rowOf = (item: SegmentItem): SentinelRow => (item.mapped.kind === "row" ? item.mapped.row : {});
 
+/** Whether the item's row is proven to match `stream` as it is (no value-by-value check needed). */
+const typedFor = (item: SegmentItem, stream: StreamSchema): boolean =>
+  item.mapped.kind === "row" && item.mapped.typedBy !== undefined && conformsTo(stream, item.mapped.typedBy);
+
+/**
+ * Whether a row the mapper proved typed by `columns` (see MappedRecord.typedBy) matches `stream`: the
+ * stream declares each of those columns with the same type, and the common columns a row holds
+ * (EventTime, EventId, AdditionalFields; TimeGenerated may go undeclared) with theirs. Decided once per
+ * pair: streams and column lists are fixed objects.
+ */
+export function conformsTo(stream: StreamSchema, columns: readonly ColumnSpec[]): boolean {
+  let answers = conformance.get(stream);
+  if (!answers) {
+    answers = new WeakMap();
+    conformance.set(stream, answers);
+  }
+  let answer = answers.get(columns);
+  if (answer === undefined) {
+    const declared = new Map(stream.columns.map((column) => [column.name, column.type]));
+    const timeGenerated = declared.get("TimeGenerated");
+    answer =
+      (timeGenerated === undefined || timeGenerated === "datetime") &&
+      declared.get("EventTime") === "datetime" &&
+      declared.get("EventId") === "string" &&
+      declared.get("AdditionalFields") === "dynamic" &&
+      columns.every((column) => declared.get(column.name) === column.type);
+    answers.set(columns, answer);
+  }
+  return answer;
+}
+
+const conformance = new WeakMap<StreamSchema, WeakMap<readonly ColumnSpec[], boolean>>();
+
 /**
  * Dead-letter row: where it came from, why, and the raw text (truncated by the sink if huge). `reason`
  * overrides the mapper's (used when Sentinel rejected a mapped row).
@@ -220,6 +257,8 @@ export async function uploadOrdered(
   signal?: AbortSignal,
   options: {
     budgetBytes?: number | undefined;
+    /** Per row: proven to match the stream (see `conformsTo`), so only its size is checked. */
+    typed?: readonly boolean[];
     /** After each request accepted whole, with its row count (a checkpoint may follow). */
     onRequestAccepted?: (rows: number) => Promise<void>;
   } = {},
@@ -228,12 +267,18 @@ export async function uploadOrdered(
   let accepted = 0;
   let ambiguous = 0;
   let start = 0;
+  // Each row is prepared (serialised, sized, truncated if need be) once, here, and handed to the sink.
+  const prepared: PreparedRow[] = new Array<PreparedRow>(rows.length);
+  const sizing: Sizing = { rows, prepared, typed: options.typed, stream };
   while (start < rows.length) {
-    const end = requestEnd(rows, start, budget, stream);
+    const end = requestEnd(sizing, start, budget);
     const batch = rows.slice(start, end);
     let outcome: UploadOutcome;
     try {
-      outcome = await sink.upload(stream, batch, signal ? { signal } : {});
+      outcome = await sink.upload(stream, batch, {
+        ...(signal ? { signal } : {}),
+        prepared: prepared.slice(start, end),
+      });
     } catch (error) {
       // A sink must report failures as values; one that throws tells us nothing about what landed.
       const message = `${stream.streamName}: ${batch.length} records: outcome unknown, the sink threw: ${error instanceof Error ? error.message : String(error)}`;
@@ -269,17 +314,21 @@ export async function uploadOrdered(
   return { accepted, ambiguous };
 }
 
+/** The rows of one `uploadOrdered` call, and what is known of them so far. */
+interface Sizing {
+  rows: readonly SentinelRow[];
+  /** Filled as rows are sized; what the sink is given. */
+  prepared: PreparedRow[];
+  typed: readonly boolean[] | undefined;
+  stream: StreamSchema;
+}
+
 /** End (exclusive) of the request starting at `start`: as many rows as fit, a lone row if it must be alone. */
-function requestEnd(
-  rows: readonly SentinelRow[],
-  start: number,
-  budget: number,
-  stream: StreamSchema,
-): number {
+function requestEnd(sizing: Sizing, start: number, budget: number): number {
   let bytes = 2; // "[" and "]"
   let end = start;
-  while (end < rows.length) {
-    const sized = sizeAlone(rows[end]!, stream);
+  while (end < sizing.rows.length) {
+    const sized = sizeAlone(sizing, end);
     if (sized === "alone") return end === start ? start + 1 : end;
     if (end > start && bytes + sized + 1 > budget) break;
     bytes += sized + 1;
@@ -289,9 +338,14 @@ function requestEnd(
 }
 
 /** The row's JSON size as the sink will send it, or "alone" when the sink would reject it by itself. */
-function sizeAlone(row: SentinelRow, stream: StreamSchema): number | "alone" {
-  const prepared = prepareRow(row, stream);
-  if (!prepared.ok || validateRow(prepared.row, stream).length > 0) return "alone";
+function sizeAlone(sizing: Sizing, index: number): number | "alone" {
+  const { rows, stream } = sizing;
+  const row = rows[index]!;
+  const prepared = (sizing.prepared[index] ??= prepareRow(row, stream));
+  if (!prepared.ok) return "alone";
+  // A proven row left as it was needs no value-by-value check; a truncated one is checked anyway.
+  const proven = sizing.typed?.[index] === true && prepared.row === row;
+  if (!proven && validateRow(prepared.row, stream).length > 0) return "alone";
   return prepared.bytes;
 }
 

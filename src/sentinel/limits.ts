@@ -14,6 +14,9 @@ export const ROW_FLAG_COLUMNS = [
   { name: "TruncatedFields", type: "string" },
 ] as const satisfies readonly StreamColumn[];
 
+/** The `truncatedFields` of every row left alone (one shared, frozen array: no allocation per row). */
+const NOTHING_CUT: readonly string[] = Object.freeze([]);
+
 /** JSON array framing of a single-row request: `[` and `]`. */
 const ARRAY_FRAMING_BYTES = 2;
 
@@ -26,7 +29,7 @@ export type PreparedRow =
       /** UTF-8 size of `json`, what chunking needs. */
       bytes: number;
       /** Fields cut to MAX_FIELD_BYTES by this call (empty when the row was left alone). */
-      truncatedFields: string[];
+      truncatedFields: readonly string[];
     }
   | { ok: false; bytes: number; reason: string };
 
@@ -38,26 +41,16 @@ export type PreparedRow =
  * those columns. A row that is still too large for a request of its own is rejected — that row only.
  * Pure: the input row is never modified.
  *
- * Rows are treated as immutable once prepared: the answer is remembered per row object and stream, because
- * the segment (sizing requests) and the sink (sending them) both ask, and the answer carries the row's
- * JSON — built here once, and sent as it is (issue 14: one serialisation per row).
+ * The answer carries the row's JSON, built here once and sent as it is (issue 14: one serialisation per
+ * row): the segment prepares each row to size its requests and hands the answers to the sink
+ * (`UploadOptions.prepared`), so nothing asks twice.
  */
 export function prepareRow(row: SentinelRow, stream: StreamSchema): PreparedRow {
-  const cached = preparedRows.get(row);
-  if (cached?.stream === stream) return cached.prepared;
-  const prepared = prepareUncached(row, stream);
-  preparedRows.set(row, { stream, prepared });
-  return prepared;
-}
-
-const preparedRows = new WeakMap<SentinelRow, { stream: StreamSchema; prepared: PreparedRow }>();
-
-function prepareUncached(row: SentinelRow, stream: StreamSchema): PreparedRow {
   const json = JSON.stringify(row);
   const whole = Buffer.byteLength(json, "utf8");
   // Every field's value (as UTF-8, or as JSON) is no longer than the row's JSON: a row that fits in one
   // field's limit has no field to cut (the common case, decided with the one stringify it needs anyway).
-  if (whole <= MAX_FIELD_BYTES) return { ok: true, row, json, bytes: whole, truncatedFields: [] };
+  if (whole <= MAX_FIELD_BYTES) return { ok: true, row, json, bytes: whole, truncatedFields: NOTHING_CUT };
   let prepared: SentinelRow | undefined;
   const truncatedFields: string[] = [];
   for (const [field, value] of Object.entries(row)) {

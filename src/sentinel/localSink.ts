@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "../shared/logger";
 import { silentLogger } from "../shared/logger";
 import { prepareRow } from "./limits";
+import type { PreparedRow } from "./limits";
 import { validateRow } from "./rowValidation";
 import { outcomeFromFailures } from "./sink";
 import type { FailedChunk, Sink, UploadOptions, UploadOutcome } from "./sink";
@@ -52,7 +53,7 @@ export class LocalSink implements Sink {
     const lines: string[] = [];
     const writtenIndexes: number[] = [];
     rows.forEach((row, index) => {
-      const line = this.toLine(stream, row, index);
+      const line = this.toLine(stream, row, index, options.prepared?.[index]);
       if (typeof line === "string") {
         lines.push(line);
         writtenIndexes.push(index);
@@ -75,8 +76,13 @@ export class LocalSink implements Sink {
   }
 
   /** The row's NDJSON line, or why it cannot be written. */
-  private toLine(stream: StreamSchema, row: SentinelRow, index: number): string | FailedChunk {
-    const prepared = prepareRow(row, stream);
+  private toLine(
+    stream: StreamSchema,
+    row: SentinelRow,
+    index: number,
+    given: PreparedRow | undefined,
+  ): string | FailedChunk {
+    const prepared = given ?? prepareRow(row, stream);
     if (!prepared.ok) {
       const message = `${stream.streamName}: row ${index} rejected: ${prepared.reason}`;
       return { firstIndex: index, count: 1, code: "row-too-large", retryable: false, message };
@@ -86,7 +92,7 @@ export class LocalSink implements Sink {
       const message = `${stream.streamName}: row ${index} does not match the stream: ${problems.join("; ")}`;
       return { firstIndex: index, count: 1, code: "schema-mismatch", retryable: false, message };
     }
-    return JSON.stringify(prepared.row);
+    return prepared.json;
   }
 
   /** Appends `text`; on failure, the fields every row of this write fails with. */

@@ -111,7 +111,7 @@ export class LogsIngestionSink implements Sink {
     const sendable: SizedRow[] = [];
     const truncated = { rows: 0, fields: new Set<string>() };
     rows.forEach((row, index) => {
-      const prepared = prepareRow(row, stream);
+      const prepared = options.prepared?.[index] ?? prepareRow(row, stream);
       if (!prepared.ok) {
         failures.push({
           firstIndex: index,

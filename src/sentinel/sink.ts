@@ -1,3 +1,4 @@
+import type { PreparedRow } from "./limits";
 import type { SentinelRow, StreamSchema } from "./streams";
 
 /**
@@ -13,6 +14,11 @@ export interface Sink {
 export interface UploadOptions {
   /** Stops scheduling further requests; rows not yet sent come back as `not-sent`. */
   signal?: AbortSignal;
+  /**
+   * `prepareRow(row, stream)` of each row, aligned with `rows`, when the caller made it already (the
+   * segment does, to size requests): a sink uses it instead of serialising the row again.
+   */
+  prepared?: readonly (PreparedRow | undefined)[];
 }
 
 export interface UploadOutcome {

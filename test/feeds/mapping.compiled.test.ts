@@ -9,6 +9,9 @@ import { after, before, describe, it } from "node:test";
 import { FEEDS } from "../../src/feeds";
 import { coerce, mapRecord } from "../../src/feeds/mapping";
 import type { FeedSpec, FeedSpecBase } from "../../src/feeds/types";
+import { streamFor } from "../../src/ingest/streams";
+import { conformsTo } from "../../src/ingest/segment";
+import { validateRow } from "../../src/sentinel/rowValidation";
 import type { SentinelRow } from "../../src/sentinel/streams";
 import type { FeedKey, Simulator } from "../../simulator/index";
 import { startSimulator } from "../../simulator/index";
@@ -58,8 +61,23 @@ function compiledColumns(spec: FeedSpecBase, record: Record<string, unknown>): S
   assert.equal(TimeGenerated, new Date(mapped.eventTime).toISOString());
   assert.equal(EventTime, TimeGenerated);
   assert.equal(EventId, spec.eventId(record));
+  // A row the mapper calls typed must pass the value-by-value check it then skips (issue 14).
+  if (mapped.typedBy !== undefined) {
+    typedRows += 1;
+    assert.equal(mapped.typedBy, spec.columns);
+    assert.deepStrictEqual(
+      validateRow(mapped.row, streamFor(spec)),
+      [],
+      `${spec.id}: typed row fails the check`,
+    );
+  } else {
+    untypedRows += 1;
+  }
   return columns;
 }
+
+let typedRows = 0;
+let untypedRows = 0;
 
 /** Seeded (mulberry32, the simulator's), so the values are the same on every run. */
 function prng(seed: number): () => number {
@@ -191,5 +209,43 @@ describe("compiled column mapper", () => {
         assert.deepStrictEqual(compiledColumns(feed, shaped), referenceColumns(feed, shaped));
       }
     }
+  });
+
+  it("proves rows typed only when every value is of its column's type", () => {
+    // Every odd value above went through the proof: typed rows were checked clean, and some were not typed.
+    assert.ok(typedRows > 300 && untypedRows > 0, `${typedRows} typed, ${untypedRows} not`);
+    const feed = FEEDS.find(
+      (f) => f.columns.some((c) => c.type === "int") && servedRecords(f, 1).length > 0,
+    )!;
+    const int = feed.columns.find((c) => c.type === "int")!;
+    const base = servedRecords(feed, 1)[0]!;
+    for (const [value, typed] of [
+      [2 ** 31, false],
+      [-(2 ** 31) - 1, false],
+      [2 ** 31 - 1, true],
+      ["42", true],
+    ] as const) {
+      const record = withValue(base, int.from ?? int.name, value);
+      const mapped = mapRecord(feed, record);
+      assert.equal(mapped.kind, "row");
+      if (mapped.kind !== "row") continue;
+      assert.equal(mapped.typedBy !== undefined, typed, `${feed.id}.${int.name} = ${value}`);
+      if (!typed) assert.ok(validateRow(mapped.row, streamFor(feed)).length > 0);
+    }
+  });
+
+  it("trusts a typed row only on a stream declaring its columns with the same types", () => {
+    const feed = FEEDS.find((f) => f.id === "siem-cg")!;
+    const stream = streamFor(feed);
+    assert.equal(conformsTo(stream, feed.columns), true);
+    const retyped = {
+      ...stream,
+      columns: stream.columns.map((c) => (c.name === "subject" ? { ...c, type: "int" as const } : c)),
+    };
+    assert.equal(conformsTo(retyped, feed.columns), false);
+    const missing = { ...stream, columns: stream.columns.filter((c) => c.name !== "subject") };
+    assert.equal(conformsTo(missing, feed.columns), false);
+    const noEventTime = { ...stream, columns: stream.columns.filter((c) => c.name !== "EventTime") };
+    assert.equal(conformsTo(noEventTime, feed.columns), false);
   });
 });

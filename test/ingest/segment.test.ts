@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
+import type { ColumnSpec } from "../../src/feeds/types";
 import type { SegmentItem, SegmentProgress } from "../../src/ingest/segment";
 import { REQUEST_BUDGET_BYTES, uploadSegment } from "../../src/ingest/segment";
 import { DEAD_LETTER_STREAM } from "../../src/ingest/streams";
@@ -64,6 +65,32 @@ function fromNthRequest(stream: string, n: number): (request: FakeRequest) => bo
 const rowIds = (fake: LogsIngestionFake): string[] => eventIds(fake.acceptedRows(TEST_STREAM.streamName));
 const expectedIds = (items: readonly SegmentItem[]): string[] =>
   items.flatMap((i) => (i.mapped.kind === "row" ? [i.mapped.eventId] : []));
+
+/** 20 rows, the eighth of which does not match TEST_STREAM (`Size` is not an int). */
+function badSizeRows(): SentinelRow[] {
+  const rows = makeRows(20);
+  rows[7] = { ...rows[7]!, Size: "big" };
+  return rows;
+}
+
+/**
+ * Uploads `items` (badSizeRows) to a local sink and checks every row but the eighth was written once
+ * and the eighth dead-lettered; the sink is returned for more checks (its directory is removed after).
+ */
+async function localSinkRun(items: readonly SegmentItem[]): Promise<LocalSink> {
+  const directory = await mkdtemp(join(tmpdir(), "segment-"));
+  after(() => rm(directory, { recursive: true, force: true }));
+  const sink = new LocalSink({ directory });
+  const result = await upload(sink, items);
+  assert.equal(result.failure, undefined);
+  assert.deepEqual([result.counts.ingested, result.counts.deadLettered, result.counts.ambiguous], [19, 1, 0]);
+  const lines = (await readFile(sink.fileFor(TEST_STREAM), "utf8")).trim().split("\n");
+  assertExactly(
+    lines.map((l) => String((JSON.parse(l) as SentinelRow)["EventId"])),
+    expectedIds(items).filter((id) => id !== "evt-7"),
+  );
+  return sink;
+}
 
 describe("uploadSegment", () => {
   it("stores dead-letters before rows, in sequential requests of at most 900 KB, and covers the whole segment", async () => {
@@ -226,28 +253,19 @@ describe("uploadSegment", () => {
   });
 
   it("with the local sink, a row not matching the stream never lets rows behind it be written twice", async () => {
-    const directory = await mkdtemp(join(tmpdir(), "segment-"));
-    try {
-      const sink = new LocalSink({ directory });
-      const rows = makeRows(20);
-      rows[7] = { ...rows[7]!, Size: "big" };
-      const items = itemsOf(rows);
-      const result = await upload(sink, items);
-      assert.equal(result.failure, undefined);
-      assert.deepEqual(
-        [result.counts.ingested, result.counts.deadLettered, result.counts.ambiguous],
-        [19, 1, 0],
-      );
-      const lines = (await readFile(sink.fileFor(TEST_STREAM), "utf8")).trim().split("\n");
-      assertExactly(
-        lines.map((l) => String((JSON.parse(l) as SentinelRow)["EventId"])),
-        expectedIds(items).filter((id) => id !== "evt-7"),
-      );
-      const dead = (await readFile(sink.fileFor(DEAD_LETTER_STREAM), "utf8")).trim().split("\n");
-      assert.match(String((JSON.parse(dead[0]!) as SentinelRow)["Reason"]), /schema|match/);
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
+    const sink = await localSinkRun(itemsOf(badSizeRows()));
+    const dead = (await readFile(sink.fileFor(DEAD_LETTER_STREAM), "utf8")).trim().split("\n");
+    assert.match(String((JSON.parse(dead[0]!) as SentinelRow)["Reason"]), /schema|match/);
+  });
+
+  it("checks a row the mapper calls typed when the stream does not declare the mapper's columns alike", async () => {
+    // The proof names columns of another type (Size as a string), and TEST_STREAM has no EventTime:
+    // trusting it would batch row 7 with the rows behind it, and the local sink would refuse them all.
+    const claimed: ColumnSpec[] = [{ name: "Size", type: "string" }];
+    const items = itemsOf(badSizeRows()).map((item) =>
+      item.mapped.kind === "row" ? { ...item, mapped: { ...item.mapped, typedBy: claimed } } : item,
+    );
+    await localSinkRun(items);
   });
 
   it("a sink that throws counts the request as ambiguous and stops there, instead of escaping", async () => {
