@@ -98,10 +98,13 @@ export async function serveBatchApi(
  */
 class CountingSink implements Sink {
   accepted = 0;
+  readonly sendsPrepared: boolean;
   constructor(
     private readonly inner: Sink,
     private readonly forget: () => void,
-  ) {}
+  ) {
+    this.sendsPrepared = inner.sendsPrepared === true;
+  }
   async upload(
     stream: StreamSchema,
     rows: readonly SentinelRow[],

@@ -3,7 +3,9 @@ import { fingerprintEventId } from "../feeds/eventId";
 import type { MappedRecord } from "../feeds/mapping";
 import type { ColumnSpec } from "../feeds/types";
 import { prepareRow } from "../sentinel/limits";
-import type { PreparedRow } from "../sentinel/limits";
+import type { PreparedRow, ReadyRow } from "../sentinel/limits";
+import { SlabText } from "../sentinel/rowSlabs";
+import type { RowSlabs } from "../sentinel/rowSlabs";
 import { validateRow } from "../sentinel/rowValidation";
 import type { FailedChunk, FailureCode, Sink, UploadOutcome } from "../sentinel/sink";
 import type { SentinelRow, StreamSchema } from "../sentinel/streams";
@@ -20,6 +22,11 @@ export interface SegmentItem {
   mapped: MappedRecord | { kind: "bad-line"; reason: string; raw: string };
   /** The raw record, kept for a dead-letter row when mapping (or Sentinel) rejected it. */
   raw?: unknown;
+  /**
+   * The row already prepared for the unit's stream by the producer (see `heldAsBytes`): sized and sent
+   * as it is, never prepared again.
+   */
+  prepared?: PreparedRow;
 }
 
 /**
@@ -127,9 +134,13 @@ export async function uploadSegment(params: {
         await advance(rows);
       };
       const rest = items.slice(done);
-      const sent = await uploadOrdered(sink, stream, rest.map(rowOf), upload.signal, {
+      // A sink that sends prepared rows as they are never reads the row of an item prepared already:
+      // its object is not rebuilt from the bytes.
+      const rows = rest.map((item) => (sink.sendsPrepared && item.prepared ? HELD_AS_BYTES : rowOf(item)));
+      const sent = await uploadOrdered(sink, stream, rows, upload.signal, {
         ...upload,
         typed: rest.map((item) => typedFor(item, stream)),
+        prepared: rest.map((item) => item.prepared),
         onRequestAccepted,
       });
       counts.ingested += sent.accepted - counted;
@@ -178,6 +189,54 @@ export async function uploadSegment(params: {
 
 const rowOf = (item: SegmentItem): SentinelRow => (item.mapped.kind === "row" ? item.mapped.row : {});
 
+/** Stands for a row a `sendsPrepared` sink is given prepared (and so never reads). */
+const HELD_AS_BYTES: SentinelRow = Object.freeze({});
+
+/**
+ * The item with its row prepared for `stream` now and held as bytes in `slabs` (issue 14): from here to
+ * its request, the item keeps no row or record object — only the bytes and, for a dead-letter should
+ * Sentinel refuse the row, the line it was read from (as bytes too). Only for a sink that `sendsPrepared`; an item
+ * that is not a row, or whose row is too large to send, is returned as it is.
+ */
+export function heldAsBytes(
+  item: SegmentItem,
+  stream: StreamSchema,
+  slabs: RowSlabs,
+  line: string,
+): SegmentItem {
+  const { mapped } = item;
+  if (mapped.kind !== "row") return item;
+  const prepared = slabs.keep(prepareRow(mapped.row, stream));
+  if (!prepared.ok) return item;
+  return {
+    position: item.position,
+    sourcePosition: item.sourcePosition,
+    mapped: new PreparedMappedRow(mapped, prepared),
+    raw: slabs.keepText(line),
+    prepared,
+  };
+}
+
+/** A mapped row held only as its prepared form: `row` is rebuilt from it if anything reads it. */
+class PreparedMappedRow {
+  readonly kind = "row";
+  readonly eventTime: number;
+  readonly eventId: string;
+  readonly typedBy: readonly ColumnSpec[] | undefined;
+  constructor(
+    mapped: Extract<MappedRecord, { kind: "row" }>,
+    private readonly prepared: ReadyRow,
+  ) {
+    this.eventTime = mapped.eventTime;
+    this.eventId = mapped.eventId;
+    this.typedBy = mapped.typedBy;
+  }
+
+  get row(): SentinelRow {
+    return this.prepared.row;
+  }
+}
+
 /** Whether the item's row is proven to match `stream` as it is (no value-by-value check needed). */
 const typedFor = (item: SegmentItem, stream: StreamSchema): boolean =>
   item.mapped.kind === "row" && item.mapped.typedBy !== undefined && conformsTo(stream, item.mapped.typedBy);
@@ -221,7 +280,9 @@ export function deadLetterRow(feedId: string, item: SegmentItem, now: number, re
       ? item.mapped.raw
       : typeof item.raw === "string"
         ? item.raw
-        : (JSON.stringify(item.raw) ?? JSON.stringify(rowOf(item)));
+        : item.raw instanceof SlabText
+          ? item.raw.text
+          : (JSON.stringify(item.raw) ?? JSON.stringify(rowOf(item)));
   return {
     TimeGenerated: new Date(now).toISOString(),
     EventId: fingerprintEventId(`dead-letter:${feedId}`, { at: item.sourcePosition, raw }),
@@ -259,6 +320,8 @@ export async function uploadOrdered(
     budgetBytes?: number | undefined;
     /** Per row: proven to match the stream (see `conformsTo`), so only its size is checked. */
     typed?: readonly boolean[];
+    /** Per row: the row prepared for `stream` already, when it was (then `rows[i]` need not be read). */
+    prepared?: readonly (PreparedRow | undefined)[];
     /** After each request accepted whole, with its row count (a checkpoint may follow). */
     onRequestAccepted?: (rows: number) => Promise<void>;
   } = {},
@@ -268,7 +331,9 @@ export async function uploadOrdered(
   let ambiguous = 0;
   let start = 0;
   // Each row is prepared (serialised, sized, truncated if need be) once, here, and handed to the sink.
-  const prepared: PreparedRow[] = new Array<PreparedRow>(rows.length);
+  const prepared: (PreparedRow | undefined)[] = options.prepared
+    ? [...options.prepared]
+    : new Array<PreparedRow | undefined>(rows.length);
   const sizing: Sizing = { rows, prepared, typed: options.typed, stream };
   while (start < rows.length) {
     const end = requestEnd(sizing, start, budget);
@@ -318,7 +383,7 @@ export async function uploadOrdered(
 interface Sizing {
   rows: readonly SentinelRow[];
   /** Filled as rows are sized; what the sink is given. */
-  prepared: PreparedRow[];
+  prepared: (PreparedRow | undefined)[];
   typed: readonly boolean[] | undefined;
   stream: StreamSchema;
 }
@@ -340,11 +405,10 @@ function requestEnd(sizing: Sizing, start: number, budget: number): number {
 /** The row's JSON size as the sink will send it, or "alone" when the sink would reject it by itself. */
 function sizeAlone(sizing: Sizing, index: number): number | "alone" {
   const { rows, stream } = sizing;
-  const row = rows[index]!;
-  const prepared = (sizing.prepared[index] ??= prepareRow(row, stream));
+  const prepared = (sizing.prepared[index] ??= prepareRow(rows[index]!, stream));
   if (!prepared.ok) return "alone";
   // A proven row left as it was needs no value-by-value check; a truncated one is checked anyway.
-  const proven = sizing.typed?.[index] === true && prepared.row === row;
+  const proven = sizing.typed?.[index] === true && prepared.truncatedFields.length === 0;
   if (!proven && validateRow(prepared.row, stream).length > 0) return "alone";
   return prepared.bytes;
 }

@@ -5,11 +5,12 @@ import type { SiemBatchFeedSpec } from "../feeds/types";
 import { batchFileKey, downloadBatchFileBatches, redactPresignedUrl } from "../mimecast/batchFile";
 import { MimecastBadResponseError, isExpiredUrl, isTransient } from "../mimecast/errors";
 import { listSiemBatch } from "../mimecast/pagination";
+import { RowSlabs } from "../sentinel/rowSlabs";
 import { isolatedItem } from "./isolate";
 import { sinkFailureOutcome } from "./sinkFailure";
 import { failureOutcome } from "./jsonWindow";
 import type { SegmentItem, SegmentProgress } from "./segment";
-import { uploadUnitSegment } from "./segment";
+import { heldAsBytes, uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
 import { addCounts, zeroCounts, BUDGET_USED, pastDeadline } from "./types";
@@ -92,6 +93,9 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
   /** Files read in this run (by path): a file listed again, on this page or a later one, is read once. */
   const read = new Set<string>();
   const visited = (): string[] => resume.visited ?? [];
+  // Rows wait for their request as bytes, not objects, when the sink sends them so (see RowSlabs).
+  const asBytes = job.sink.sendsPrepared === true;
+  const slabs = new RowSlabs();
   try {
     for (let pageNumber = 0; pageNumber < 10_000; pageNumber += 1) {
       const page = await listSiemBatch(client, {
@@ -202,7 +206,11 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
               // Another path owns this event (the stream, around a hand-over): read past it.
               if (segmentItem.mapped.kind !== "bad-line" && job.keep && !job.keep(segmentItem.mapped))
                 continue;
-              segment.push(segmentItem);
+              segment.push(
+                asBytes && item.kind === "record" && item.text !== undefined
+                  ? heldAsBytes(segmentItem, stream, slabs, item.text)
+                  : segmentItem,
+              );
               if (segment.length >= segmentSize) {
                 // This segment uploads while the next is read and mapped, so the zlib work of the
                 // download and of the request bodies (thread pool) overlaps the main thread's (issue

@@ -104,7 +104,7 @@ export function createSink(config: Config, logger: Logger): Sink {
     });
   // Each table's stream lives in one of several DCRs (≤ 10 streams each): route by stream.
   if (Object.keys(sink.dcrRoutes).length === 0) return sinkFor(sink.dcrImmutableId);
-  return new RoutedSink((stream) => dcrFor(sink, stream), sinkFor);
+  return new RoutedSink((stream) => dcrFor(sink, stream), sinkFor, true);
 }
 
 let shared: Runtime | undefined;

@@ -20,18 +20,20 @@ const NOTHING_CUT: readonly string[] = Object.freeze([]);
 /** JSON array framing of a single-row request: `[` and `]`. */
 const ARRAY_FRAMING_BYTES = 2;
 
-export type PreparedRow =
-  | {
-      ok: true;
-      row: SentinelRow;
-      /** `JSON.stringify(row)`: the row's one serialisation, sent as it is by the sink. */
-      json: string;
-      /** UTF-8 size of `json`, what chunking needs. */
-      bytes: number;
-      /** Fields cut to MAX_FIELD_BYTES by this call (empty when the row was left alone). */
-      truncatedFields: readonly string[];
-    }
-  | { ok: false; bytes: number; reason: string };
+/** A row ready to send: what `prepareRow` answers for a row within the limits. */
+export interface ReadyRow {
+  readonly ok: true;
+  /** The row as it is sent (truncated fields cut). */
+  readonly row: SentinelRow;
+  /** `JSON.stringify(row)`: the row's one serialisation, sent as it is by the sink. */
+  readonly json: string;
+  /** UTF-8 size of `json`, what chunking needs. */
+  readonly bytes: number;
+  /** Fields cut to MAX_FIELD_BYTES by this call (empty when the row was left alone). */
+  readonly truncatedFields: readonly string[];
+}
+
+export type PreparedRow = ReadyRow | { ok: false; bytes: number; reason: string };
 
 /**
  * Makes a row fit the service limits. Any string value above MAX_FIELD_BYTES of UTF-8 is cut to fit (on

@@ -26,6 +26,8 @@ export interface LocalSinkOptions {
  * skip a last line that does not parse.
  */
 export class LocalSink implements Sink {
+  /** Rows given prepared are written from their JSON (and checked from it), never read from `rows`. */
+  readonly sendsPrepared = true;
   private readonly directory: string;
   private readonly logger: Logger;
   /** Last pending append per file: appends to one file run one after another. */

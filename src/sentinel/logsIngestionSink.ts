@@ -11,7 +11,7 @@ import { KnownMonitorAudience, LogsIngestionClient } from "@azure/monitor-ingest
 import type { LogsIngestionClientOptions } from "@azure/monitor-ingestion";
 import type { TokenCredential } from "@azure/identity";
 import type { Logger } from "../shared/logger";
-import { packChunks } from "./chunking";
+import { chunkBody, packChunks } from "./chunking";
 import type { Chunk, SizedRow } from "./chunking";
 import { prepareRow } from "./limits";
 import { outcomeFromFailures } from "./sink";
@@ -43,7 +43,12 @@ const DEFAULT_CHUNK_TIMEOUT_MS = 120_000;
 
 /** The SDK's own body-gzipping policy: we send bodies gzipped already, so it must not run twice. */
 const SDK_GZIP_POLICY = "GzippingPolicy";
-/** zlib level of request bodies: the fastest (see gzipJsonArray). */
+/**
+ * zlib level of request bodies: the fastest. The body only has to cross the network once, and level 1
+ * takes a fraction of the default's CPU for JSON that still compresses several-fold; the 1 MB limit
+ * applies to the JSON before gzip, so the level changes no limit. One zlib call per body: one
+ * thread-pool round trip (a stream in 64 KB pieces cost a callback and a copy per piece).
+ */
 const GZIP_LEVEL = 1;
 const gzipAsync = promisify(gzip);
 
@@ -60,6 +65,7 @@ const gzipAsync = promisify(gzip);
  * chunk. Logs carry the stream name and counts, never row contents.
  */
 export class LogsIngestionSink implements Sink {
+  readonly sendsPrepared = true;
   private readonly pipeline: Pipeline;
   private readonly httpClient: HttpClient;
   private readonly endpoint: string;
@@ -110,8 +116,9 @@ export class LogsIngestionSink implements Sink {
     const failures: FailedChunk[] = [];
     const sendable: SizedRow[] = [];
     const truncated = { rows: 0, fields: new Set<string>() };
-    rows.forEach((row, index) => {
-      const prepared = options.prepared?.[index] ?? prepareRow(row, stream);
+    // With `prepared` given, `rows` is never read (see Sink.sendsPrepared): the rows may be held as bytes only.
+    for (let index = 0; index < rows.length; index += 1) {
+      const prepared = options.prepared?.[index] ?? prepareRow(rows[index]!, stream);
       if (!prepared.ok) {
         failures.push({
           firstIndex: index,
@@ -120,14 +127,14 @@ export class LogsIngestionSink implements Sink {
           retryable: false,
           message: `${stream.streamName}: row ${index} rejected: ${prepared.reason}`,
         });
-        return;
+        continue;
       }
       if (prepared.truncatedFields.length > 0) {
         truncated.rows++;
         for (const field of prepared.truncatedFields) truncated.fields.add(field);
       }
-      sendable.push({ index, row: prepared.row, json: prepared.json, bytes: prepared.bytes });
-    });
+      sendable.push({ index, prepared });
+    }
     if (truncated.rows > 0) {
       this.logger.warn("sentinel: truncated fields above 64 KB", {
         stream: stream.streamName,
@@ -166,7 +173,7 @@ export class LogsIngestionSink implements Sink {
     const deadline = AbortSignal.timeout(this.chunkTimeoutMs);
     const abortSignal = callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline;
     try {
-      const body = await gzipJsonArray(chunk.json);
+      const body = await gzipAsync(chunkBody(chunk), { level: GZIP_LEVEL });
       const request = createPipelineRequest({
         url: `${this.endpoint}/dataCollectionRules/${encodeURIComponent(this.ruleId)}/streams/${encodeURIComponent(stream.streamName)}`,
         method: "POST",
@@ -210,16 +217,6 @@ export class LogsIngestionSink implements Sink {
       return failure;
     }
   }
-}
-
-/**
- * `[` + rows joined by `,` + `]`, gzipped in one call: one thread-pool round trip per body (the stream
- * in 64 KB pieces cost a callback and a copy per piece on the main thread). Level 1: the body only has
- * to cross the network once, and level 1 takes a fraction of the default's CPU for JSON that still
- * compresses several-fold; the 1 MB limit applies to the JSON before gzip, so the level changes no limit.
- */
-function gzipJsonArray(rows: readonly string[]): Promise<Buffer> {
-  return gzipAsync(`[${rows.join(",")}]`, { level: GZIP_LEVEL });
 }
 
 /** What the SDK's operation raises for a status other than 204: the service's own code and message. */

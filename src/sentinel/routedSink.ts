@@ -11,6 +11,8 @@ export class RoutedSink implements Sink {
   constructor(
     private readonly ruleIdFor: (streamName: string) => string,
     private readonly sinkFor: (ruleId: string) => Sink,
+    /** Whether every sink `sinkFor` builds sends prepared rows as they are (see Sink.sendsPrepared). */
+    readonly sendsPrepared = false,
   ) {}
 
   upload(

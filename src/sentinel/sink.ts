@@ -8,6 +8,11 @@ import type { SentinelRow, StreamSchema } from "./streams";
  */
 export interface Sink {
   upload(stream: StreamSchema, rows: readonly SentinelRow[], options?: UploadOptions): Promise<UploadOutcome>;
+  /**
+   * True when the sink sends `options.prepared` as it is and never reads `rows` when that is given:
+   * a caller may then pass rows it holds only as bytes (see RowSlabs) without rebuilding their objects.
+   */
+  readonly sendsPrepared?: boolean;
   close?(): Promise<void>;
 }
 

@@ -25,6 +25,7 @@ import { END_FILE, REQUEST_LOG, STARTS_FILE, lastRequestAt, latestTime } from ".
 function recordingSink(directory: string, log: string): Sink {
   const local = new LocalSink({ directory, logger: silentLogger });
   return {
+    sendsPrepared: local.sendsPrepared,
     upload: async (stream, rows, options) => {
       const outcome = await local.upload(stream, rows, options);
       if (outcome.accepted > 0)

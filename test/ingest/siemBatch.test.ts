@@ -211,6 +211,37 @@ describe("ingestSiemBatch: malformed input", () => {
     );
   });
 
+  it("dead-letters the rows Sentinel refuses with the line as served, the rows around them in once", async () => {
+    const w = await open();
+    const { records, ids } = truth(w, siemCgFeed, "receipt");
+    // Sentinel refuses every request holding one of three chosen events: the segment narrows it down
+    // to those rows, which wait as bytes (RowSlabs) until then, their lines too.
+    const victims = new Set([7, 250, 801].map((i) => ids[i]!));
+    w.fake.inject({
+      kind: "status",
+      status: 400,
+      times: Infinity,
+      match: (request) => request.records.some((row) => victims.has(String(row["EventId"]))),
+    });
+    const outcome = await ingestSiemBatch(job(w, siemCgFeed, "receipt"));
+    assert.equal(outcome.kind, "completed", JSON.stringify(outcome));
+    assertExactly(
+      rowsIn(w, siemCgFeed),
+      ids.filter((id) => !victims.has(id)),
+    );
+    const dead = w.fake.acceptedRows(DEAD_LETTER_STREAM.streamName);
+    assert.equal(dead.length, victims.size);
+    const served = new Map(records.map((r, i) => [ids[i]!, r]));
+    for (const row of dead) {
+      assert.match(String(row["Reason"]), /^Sentinel rejected the row: .*400/);
+      const raw = JSON.parse(String(row["RawData"])) as LogRecord;
+      // The simulator's own record (its ground truth), whole: batch-only fields included.
+      assert.ok(victims.has(siemCgFeed.eventId(raw)));
+      assert.deepStrictEqual(raw, served.get(siemCgFeed.eventId(raw)));
+      assert.ok("_offset" in raw, "the line as served, not the mapped row");
+    }
+  });
+
   it("after a dead-letter upload failure, or a rows failure after the dead-letters got in, resume stores none twice", async () => {
     const w = await open();
     // Every download garbles lines 2 and 9, so re-reading a file shows the same garbage (files are immutable).

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { packChunks } from "../../src/sentinel/chunking";
+import { chunkBody, packChunks } from "../../src/sentinel/chunking";
+import { RowSlabs, SlabRow } from "../../src/sentinel/rowSlabs";
 import type { SizedRow } from "../../src/sentinel/chunking";
 import { MAX_REQUEST_BYTES } from "../../src/sentinel/limits";
 import type { SentinelRow } from "../../src/sentinel/streams";
 
 function sized(index: number, row: SentinelRow): SizedRow {
   const json = JSON.stringify(row);
-  return { index, row, json, bytes: Buffer.byteLength(json) };
+  return { index, prepared: { ok: true, row, json, bytes: Buffer.byteLength(json), truncatedFields: [] } };
 }
 
 /** A row whose JSON is exactly `bytes` long: `{"i":N,"p":"xxx…"}`. */
@@ -32,13 +33,13 @@ describe("packChunks", () => {
 
     assert.ok(chunks.length > 3);
     for (const chunk of chunks) {
-      const body = Buffer.byteLength(JSON.stringify(chunk.rows));
+      const body = Buffer.byteLength(JSON.stringify(chunk.rows.map((r) => r.row)));
       assert.equal(chunk.bytes, body, "the computed size is the real body size");
       assert.ok(body <= MAX_REQUEST_BYTES, `chunk at ${chunk.firstIndex} is ${body} bytes`);
     }
     assert.deepEqual(
-      chunks.flatMap((chunk) => chunk.rows),
-      rows.map((r) => r.row),
+      chunks.flatMap((chunk) => chunk.rows.map((r) => r.row)),
+      rows.map((r) => r.prepared.row),
     );
     let expectedFirst = 0;
     for (const chunk of chunks) {
@@ -60,10 +61,34 @@ describe("packChunks", () => {
   it("carries each row's own JSON, so the body is the rows serialised once, byte for byte", () => {
     const rows = sizes(2000, 7, 900, 1100).map((bytes, index) => rowOfSize(index, bytes));
     for (const chunk of packChunks(rows)) {
-      const body = `[${chunk.json.join(",")}]`;
-      assert.equal(body, JSON.stringify(chunk.rows));
-      assert.equal(Buffer.byteLength(body), chunk.bytes);
+      const body = chunkBody(chunk);
+      assert.equal(body.toString("utf8"), JSON.stringify(chunk.rows.map((r) => r.row)));
+      assert.equal(body.length, chunk.bytes);
     }
+  });
+
+  it("builds the same body from rows held as bytes in slabs, across slab boundaries and in UTF-8", () => {
+    const slabs = new RowSlabs();
+    // ~2.4 MB of rows with multi-byte text: several slabs, rows landing at their ends.
+    const rows = sizes(2400, 11, 500, 1500).map((bytes, index) => {
+      const row = { i: index, t: "é€𝄞".repeat(Math.floor(bytes / 9)), n: null };
+      return sized(index, row);
+    });
+    const held = rows.map(({ index, prepared }) => {
+      const kept = slabs.keep(prepared);
+      assert.ok(kept instanceof SlabRow && kept.ok);
+      return { index, prepared: kept };
+    });
+    const plain = packChunks(rows);
+    const fromSlabs = packChunks(held);
+    assert.equal(fromSlabs.length, plain.length);
+    fromSlabs.forEach((chunk, c) => {
+      assert.deepEqual(chunkBody(chunk), chunkBody(plain[c]!));
+      assert.deepEqual(
+        chunk.rows.map((r) => r.row),
+        plain[c]!.rows.map((r) => r.row),
+      );
+    });
   });
 
   it("starts a new chunk at a gap so each chunk is one contiguous range of the input", () => {
