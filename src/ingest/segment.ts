@@ -3,9 +3,7 @@ import { fingerprintEventId } from "../feeds/eventId";
 import type { MappedRecord } from "../feeds/mapping";
 import type { ColumnSpec } from "../feeds/types";
 import { prepareRow } from "../sentinel/limits";
-import type { PreparedRow, ReadyRow } from "../sentinel/limits";
-import { SlabText } from "../sentinel/rowSlabs";
-import type { RowSlabs } from "../sentinel/rowSlabs";
+import type { PreparedRow } from "../sentinel/limits";
 import { validateRow } from "../sentinel/rowValidation";
 import type { FailedChunk, FailureCode, Sink, UploadOutcome } from "../sentinel/sink";
 import type { SentinelRow, StreamSchema } from "../sentinel/streams";
@@ -23,7 +21,7 @@ export interface SegmentItem {
   /** The raw record, kept for a dead-letter row when mapping (or Sentinel) rejected it. */
   raw?: unknown;
   /**
-   * The row already prepared for the unit's stream by the producer (see `heldAsBytes`): sized and sent
+   * The row already prepared for the unit's stream by the producer (see HeldRow): sized and sent
    * as it is, never prepared again.
    */
   prepared?: PreparedRow;
@@ -192,51 +190,6 @@ const rowOf = (item: SegmentItem): SentinelRow => (item.mapped.kind === "row" ? 
 /** Stands for a row a `sendsPrepared` sink is given prepared (and so never reads). */
 const HELD_AS_BYTES: SentinelRow = Object.freeze({});
 
-/**
- * The item with its row prepared for `stream` now and held as bytes in `slabs` (issue 14): from here to
- * its request, the item keeps no row or record object — only the bytes and, for a dead-letter should
- * Sentinel refuse the row, the line it was read from (as bytes too). Only for a sink that `sendsPrepared`; an item
- * that is not a row, or whose row is too large to send, is returned as it is.
- */
-export function heldAsBytes(
-  item: SegmentItem,
-  stream: StreamSchema,
-  slabs: RowSlabs,
-  line: string,
-): SegmentItem {
-  const { mapped } = item;
-  if (mapped.kind !== "row") return item;
-  const prepared = slabs.keep(prepareRow(mapped.row, stream));
-  if (!prepared.ok) return item;
-  return {
-    position: item.position,
-    sourcePosition: item.sourcePosition,
-    mapped: new PreparedMappedRow(mapped, prepared),
-    raw: slabs.keepText(line),
-    prepared,
-  };
-}
-
-/** A mapped row held only as its prepared form: `row` is rebuilt from it if anything reads it. */
-class PreparedMappedRow {
-  readonly kind = "row";
-  readonly eventTime: number;
-  readonly eventId: string;
-  readonly typedBy: readonly ColumnSpec[] | undefined;
-  constructor(
-    mapped: Extract<MappedRecord, { kind: "row" }>,
-    private readonly prepared: ReadyRow,
-  ) {
-    this.eventTime = mapped.eventTime;
-    this.eventId = mapped.eventId;
-    this.typedBy = mapped.typedBy;
-  }
-
-  get row(): SentinelRow {
-    return this.prepared.row;
-  }
-}
-
 /** Whether the item's row is proven to match `stream` as it is (no value-by-value check needed). */
 const typedFor = (item: SegmentItem, stream: StreamSchema): boolean =>
   item.mapped.kind === "row" && item.mapped.typedBy !== undefined && conformsTo(stream, item.mapped.typedBy);
@@ -280,9 +233,7 @@ export function deadLetterRow(feedId: string, item: SegmentItem, now: number, re
       ? item.mapped.raw
       : typeof item.raw === "string"
         ? item.raw
-        : item.raw instanceof SlabText
-          ? item.raw.text
-          : (JSON.stringify(item.raw) ?? JSON.stringify(rowOf(item)));
+        : (JSON.stringify(item.raw) ?? JSON.stringify(rowOf(item)));
   return {
     TimeGenerated: new Date(now).toISOString(),
     EventId: fingerprintEventId(`dead-letter:${feedId}`, { at: item.sourcePosition, raw }),

@@ -10,7 +10,8 @@ import { isolatedItem } from "./isolate";
 import { sinkFailureOutcome } from "./sinkFailure";
 import { failureOutcome } from "./jsonWindow";
 import type { SegmentItem, SegmentProgress } from "./segment";
-import { heldAsBytes, uploadUnitSegment } from "./segment";
+import { heldAsBytes } from "./heldRow";
+import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
 import { addCounts, zeroCounts, BUDGET_USED, pastDeadline } from "./types";
@@ -208,7 +209,7 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
                 continue;
               segment.push(
                 asBytes && item.kind === "record" && item.text !== undefined
-                  ? heldAsBytes(segmentItem, stream, slabs, item.text)
+                  ? heldAsBytes(segmentItem, stream, slabs, item.text, filePosition)
                   : segmentItem,
               );
               if (segment.length >= segmentSize) {

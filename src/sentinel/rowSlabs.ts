@@ -6,6 +6,14 @@ const SLAB_BYTES = 1 << 20;
 /** The most UTF-8 bytes one UTF-16 unit of a string can take. */
 const MAX_UTF8_PER_UNIT = 3;
 
+/** Where `RowSlabs.place` put a row's JSON and the text after it. */
+export interface Placed {
+  slab: Buffer;
+  start: number;
+  /** UTF-8 bytes of the text written right after the JSON. */
+  afterBytes: number;
+}
+
 /**
  * Rows (and the lines they came from) kept as UTF-8, back to back in large off-heap buffers (issue 14).
  *
@@ -22,68 +30,48 @@ export class RowSlabs {
   /** `prepared` with its JSON moved into a slab; a rejection is returned as it is. */
   keep(prepared: PreparedRow): PreparedRow {
     if (!prepared.ok) return prepared;
-    const { bytes } = prepared;
-    const start = this.room(bytes);
-    const written = this.slab.write(prepared.json, start, "utf8");
-    if (written !== bytes) throw new Error(`row JSON is ${written} bytes of UTF-8, sized as ${bytes}`);
-    this.used += bytes;
-    return new SlabRow(this.slab, start, bytes, prepared.truncatedFields);
+    const { slab, start } = this.place(prepared.json, prepared.bytes, "");
+    return new SlabRow(slab, start, prepared.bytes, prepared.truncatedFields);
   }
 
-  /** `text` moved into a slab (a line kept for a dead-letter): read back with `.text`. */
-  keepText(text: string): SlabText {
-    const start = this.room(text.length * MAX_UTF8_PER_UNIT);
-    const bytes = this.slab.write(text, start, "utf8");
-    this.used += bytes;
-    return new SlabText(this.slab, start, bytes);
-  }
-
-  /** Where `bytes` more fit: in this slab, or at the start of a fresh one. */
-  private room(bytes: number): number {
-    if (this.used + bytes > this.slab.length) {
+  /** Writes `json` (`bytes` of UTF-8) and then `after` into one slab, back to back. */
+  place(json: string, bytes: number, after: string): Placed {
+    const need = bytes + after.length * MAX_UTF8_PER_UNIT;
+    if (this.used + need > this.slab.length) {
       // A full slab stays alive while rows in it wait; a fresh one takes the next rows.
-      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, bytes));
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, need));
       this.used = 0;
     }
-    return this.used;
-  }
-}
-
-/** UTF-8 text held in a slab. */
-export class SlabText {
-  constructor(
-    private readonly slab: Buffer,
-    private readonly start: number,
-    readonly bytes: number,
-  ) {}
-
-  get text(): string {
-    return this.slab.toString("utf8", this.start, this.start + this.bytes);
-  }
-
-  /** Copies the bytes into `target` at `offset`; returns the offset after them. */
-  copyTo(target: Buffer, offset: number): number {
-    return offset + this.slab.copy(target, offset, this.start, this.start + this.bytes);
+    const { slab } = this;
+    const start = this.used;
+    const written = slab.write(json, start, "utf8");
+    if (written !== bytes) throw new Error(`row JSON is ${written} bytes of UTF-8, sized as ${bytes}`);
+    const afterBytes = after === "" ? 0 : slab.write(after, start + bytes, "utf8");
+    this.used += bytes + afterBytes;
+    return { slab, start, afterBytes };
   }
 }
 
 /** A ready row held as bytes in a slab; its JSON text and object are rebuilt only when asked for. */
-export class SlabRow extends SlabText implements ReadyRow {
+export class SlabRow implements ReadyRow {
   readonly ok = true;
   constructor(
-    slab: Buffer,
-    start: number,
-    bytes: number,
+    protected readonly slab: Buffer,
+    protected readonly start: number,
+    readonly bytes: number,
     readonly truncatedFields: readonly string[],
-  ) {
-    super(slab, start, bytes);
-  }
+  ) {}
 
   get json(): string {
-    return this.text;
+    return this.slab.toString("utf8", this.start, this.start + this.bytes);
   }
 
   get row(): SentinelRow {
-    return JSON.parse(this.text) as SentinelRow;
+    return JSON.parse(this.json) as SentinelRow;
+  }
+
+  /** Copies the row's JSON into `target` at `offset`; returns the offset after it. */
+  copyTo(target: Buffer, offset: number): number {
+    return offset + this.slab.copy(target, offset, this.start, this.start + this.bytes);
   }
 }
