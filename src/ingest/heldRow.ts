@@ -1,7 +1,7 @@
 import type { ColumnSpec } from "../feeds/types";
 import type { MappedRecord } from "../feeds/mapping";
-import { prepareRow } from "../sentinel/limits";
-import type { RowSlabs } from "../sentinel/rowSlabs";
+import { NOTHING_CUT, fitsUncut, prepareRow } from "../sentinel/limits";
+import type { Placed, RowSlabs } from "../sentinel/rowSlabs";
 import { SlabRow } from "../sentinel/rowSlabs";
 import type { StreamSchema } from "../sentinel/streams";
 import type { SegmentItem } from "./segment";
@@ -24,11 +24,10 @@ export class HeldRow extends SlabRow implements SegmentItem {
     /** `sourcePosition` without the position: shared by every line of a file. */
     private readonly where: string,
     mapped: Extract<MappedRecord, { kind: "row" }>,
-    placed: { slab: Buffer; start: number; afterBytes: number },
-    bytes: number,
+    placed: Placed,
     truncatedFields: readonly string[],
   ) {
-    super(placed.slab, placed.start, bytes, truncatedFields);
+    super(placed.slab, placed.start, placed.bytes, truncatedFields);
     this.eventTime = mapped.eventTime;
     this.eventId = mapped.eventId;
     this.typedBy = mapped.typedBy;
@@ -57,21 +56,22 @@ export class HeldRow extends SlabRow implements SegmentItem {
 }
 
 /**
- * The item with its row prepared for `stream` now and held as bytes in `slabs` (see HeldRow). Only for
- * a sink that `sendsPrepared`; an item that is not a row, or whose row is too large to send, is returned
- * as it is. `where` + position must be the item's `sourcePosition`.
+ * The mapped row prepared for `stream` now and held as bytes in `slabs` (see HeldRow), or undefined
+ * when it is too large to send (the caller keeps it as an ordinary item, to be dead-lettered). Only for
+ * a sink that `sendsPrepared`. `where` + `position` is the item's `sourcePosition`.
  */
-export function heldAsBytes(
-  item: SegmentItem,
+export function heldRow(
+  position: number,
+  mapped: Extract<MappedRecord, { kind: "row" }>,
   stream: StreamSchema,
   slabs: RowSlabs,
   line: string,
   where: string,
-): SegmentItem {
-  const { mapped } = item;
-  if (mapped.kind !== "row") return item;
+): HeldRow | undefined {
+  const json = JSON.stringify(mapped.row);
+  // Nearly every row: within the limits by its length alone, so it is written as it is, sized by the write.
+  if (fitsUncut(json)) return new HeldRow(position, where, mapped, slabs.place(json, line), NOTHING_CUT);
   const prepared = prepareRow(mapped.row, stream);
-  if (!prepared.ok) return item;
-  const placed = slabs.place(prepared.json, prepared.bytes, line);
-  return new HeldRow(item.position, where, mapped, placed, prepared.bytes, prepared.truncatedFields);
+  if (!prepared.ok) return undefined;
+  return new HeldRow(position, where, mapped, slabs.place(prepared.json, line), prepared.truncatedFields);
 }

@@ -15,18 +15,18 @@ export function isolatedItem(
   try {
     return { position, sourcePosition, mapped: map(), raw: record };
   } catch (error) {
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return {
-      position,
-      sourcePosition,
-      mapped: { kind: "dead-letter", reason: `mapping failed: ${detail}` },
-      raw: rawText(record),
-    };
+    return { position, sourcePosition, mapped: mappingFailed(error), raw: rawText(record) };
   }
 }
 
+/** The dead-letter of a record whose mapping threw. */
+export function mappingFailed(error: unknown): MappedRecord {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { kind: "dead-letter", reason: `mapping failed: ${detail}` };
+}
+
 /** The record as text for the dead-letter; a record too deep even to serialise is described instead. */
-function rawText(record: unknown): string {
+export function rawText(record: unknown): string {
   try {
     return JSON.stringify(record) ?? String(record);
   } catch (error) {

@@ -6,11 +6,11 @@ import { batchFileKey, downloadBatchFileBatches, redactPresignedUrl } from "../m
 import { MimecastBadResponseError, isExpiredUrl, isTransient } from "../mimecast/errors";
 import { listSiemBatch } from "../mimecast/pagination";
 import { RowSlabs } from "../sentinel/rowSlabs";
-import { isolatedItem } from "./isolate";
+import { mappingFailed, rawText } from "./isolate";
 import { sinkFailureOutcome } from "./sinkFailure";
 import { failureOutcome } from "./jsonWindow";
 import type { SegmentItem, SegmentProgress } from "./segment";
-import { heldAsBytes } from "./heldRow";
+import { heldRow } from "./heldRow";
 import { uploadUnitSegment } from "./segment";
 import type { UnitJobBase } from "./segment";
 import type { IngestCounts, UnitOutcome } from "./types";
@@ -193,25 +193,37 @@ export async function ingestSiemBatch(job: SiemBatchJob): Promise<UnitOutcome<Si
             // dead-letter, never the chunk); the only awaits are the segment uploads.
             for (const item of items) {
               counts.fetched += 1;
-              const sourcePosition = filePosition + String(item.line);
-              const segmentItem =
-                item.kind === "record"
-                  ? isolatedItem(item.line, sourcePosition, item.record, () =>
-                      mapRecord(feed, item.record, item.text),
-                    )
-                  : {
-                      position: item.line,
-                      sourcePosition,
-                      mapped: { kind: "bad-line" as const, reason: item.reason, raw: item.raw },
-                    };
-              // Another path owns this event (the stream, around a hand-over): read past it.
-              if (segmentItem.mapped.kind !== "bad-line" && job.keep && !job.keep(segmentItem.mapped))
-                continue;
-              segment.push(
-                asBytes && item.kind === "record" && item.text !== undefined
-                  ? heldAsBytes(segmentItem, stream, slabs, item.text, filePosition)
-                  : segmentItem,
-              );
+              if (item.kind !== "record") {
+                segment.push({
+                  position: item.line,
+                  sourcePosition: filePosition + String(item.line),
+                  mapped: { kind: "bad-line", reason: item.reason, raw: item.raw },
+                });
+              } else {
+                // Isolated: whatever mapping throws costs this record a dead-letter, never the file.
+                let mapped: MappedRecord;
+                let threw = false;
+                try {
+                  mapped = mapRecord(feed, item.record, item.text);
+                } catch (error) {
+                  mapped = mappingFailed(error);
+                  threw = true;
+                }
+                // Another path owns this event (the stream, around a hand-over): read past it.
+                if (job.keep && !job.keep(mapped)) continue;
+                const held =
+                  asBytes && mapped.kind === "row" && item.text !== undefined
+                    ? heldRow(item.line, mapped, stream, slabs, item.text, filePosition)
+                    : undefined;
+                segment.push(
+                  held ?? {
+                    position: item.line,
+                    sourcePosition: filePosition + String(item.line),
+                    mapped,
+                    raw: threw ? rawText(item.record) : item.record,
+                  },
+                );
+              }
               if (segment.length >= segmentSize) {
                 // This segment uploads while the next is read and mapped, so the zlib work of the
                 // download and of the request bodies (thread pool) overlaps the main thread's (issue

@@ -15,7 +15,7 @@ export const ROW_FLAG_COLUMNS = [
 ] as const satisfies readonly StreamColumn[];
 
 /** The `truncatedFields` of every row left alone (one shared, frozen array: no allocation per row). */
-const NOTHING_CUT: readonly string[] = Object.freeze([]);
+export const NOTHING_CUT: readonly string[] = Object.freeze([]);
 
 /** JSON array framing of a single-row request: `[` and `]`. */
 const ARRAY_FRAMING_BYTES = 2;
@@ -77,6 +77,15 @@ export function prepareRow(row: SentinelRow, stream: StreamSchema): PreparedRow 
     };
   }
   return { ok: true, row: result, json: resultJson, bytes, truncatedFields };
+}
+
+/**
+ * Whether a row whose JSON is `json` is within every limit as it is, decided from its length alone: a
+ * UTF-16 unit takes at most 3 bytes of UTF-8, so JSON of at most MAX_FIELD_BYTES / 3 units has no
+ * field to cut and fits a request. `prepareRow` answers the same for such a row (`ok`, nothing cut).
+ */
+export function fitsUncut(json: string): boolean {
+  return json.length * 3 <= MAX_FIELD_BYTES;
 }
 
 /** The value cut to MAX_FIELD_BYTES, or undefined when it already fits. */

@@ -6,11 +6,11 @@ const SLAB_BYTES = 1 << 20;
 /** The most UTF-8 bytes one UTF-16 unit of a string can take. */
 const MAX_UTF8_PER_UNIT = 3;
 
-/** Where `RowSlabs.place` put a row's JSON and the text after it. */
+/** Where `RowSlabs.place` put a row's JSON and the text after it, and their UTF-8 sizes. */
 export interface Placed {
   slab: Buffer;
   start: number;
-  /** UTF-8 bytes of the text written right after the JSON. */
+  bytes: number;
   afterBytes: number;
 }
 
@@ -30,13 +30,18 @@ export class RowSlabs {
   /** `prepared` with its JSON moved into a slab; a rejection is returned as it is. */
   keep(prepared: PreparedRow): PreparedRow {
     if (!prepared.ok) return prepared;
-    const { slab, start } = this.place(prepared.json, prepared.bytes, "");
-    return new SlabRow(slab, start, prepared.bytes, prepared.truncatedFields);
+    const { slab, start, bytes } = this.place(prepared.json, "");
+    if (bytes !== prepared.bytes)
+      throw new Error(`row JSON is ${bytes} bytes of UTF-8, sized as ${prepared.bytes}`);
+    return new SlabRow(slab, start, bytes, prepared.truncatedFields);
   }
 
-  /** Writes `json` (`bytes` of UTF-8) and then `after` into one slab, back to back. */
-  place(json: string, bytes: number, after: string): Placed {
-    const need = bytes + after.length * MAX_UTF8_PER_UNIT;
+  /**
+   * Writes `json` and then `after` into one slab, back to back; their UTF-8 sizes come from the write
+   * (no separate measuring pass).
+   */
+  place(json: string, after: string): Placed {
+    const need = (json.length + after.length) * MAX_UTF8_PER_UNIT;
     if (this.used + need > this.slab.length) {
       // A full slab stays alive while rows in it wait; a fresh one takes the next rows.
       this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, need));
@@ -44,11 +49,10 @@ export class RowSlabs {
     }
     const { slab } = this;
     const start = this.used;
-    const written = slab.write(json, start, "utf8");
-    if (written !== bytes) throw new Error(`row JSON is ${written} bytes of UTF-8, sized as ${bytes}`);
+    const bytes = slab.write(json, start, "utf8");
     const afterBytes = after === "" ? 0 : slab.write(after, start + bytes, "utf8");
     this.used += bytes + afterBytes;
-    return { slab, start, afterBytes };
+    return { slab, start, bytes, afterBytes };
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MAX_FIELD_BYTES, prepareRow, truncateUtf8 } from "../../src/sentinel/limits";
+import { MAX_FIELD_BYTES, fitsUncut, prepareRow, truncateUtf8 } from "../../src/sentinel/limits";
 import { validateRow } from "../../src/sentinel/rowValidation";
 import type { StreamSchema } from "../../src/sentinel/streams";
 import { TEST_STREAM, makeRows } from "./helpers";
@@ -110,5 +110,28 @@ describe("truncateUtf8", () => {
     assert.equal(truncateUtf8("aé", 2), "a");
     assert.equal(truncateUtf8("a😀b", 4), "a");
     assert.equal(truncateUtf8("a😀b", 5), "a😀");
+  });
+
+  it("says a row fits uncut only when prepareRow leaves it whole and sendable (fitsUncut)", () => {
+    // Lengths around the bound, in one-, two-, three- and four-byte characters.
+    for (const unit of ["a", "é", "€", "𝄞"]) {
+      for (const target of [
+        MAX_FIELD_BYTES / 3 - 40,
+        MAX_FIELD_BYTES / 3,
+        MAX_FIELD_BYTES / 2,
+        MAX_FIELD_BYTES,
+      ]) {
+        const row = { ...firstRow(), Subject: unit.repeat(Math.floor(target / unit.length)) };
+        const json = JSON.stringify(row);
+        const prepared = prepareRow(row, TEST_STREAM);
+        if (fitsUncut(json)) {
+          assert.ok(prepared.ok, `${unit} × ${target}`);
+          assert.equal(prepared.json, json);
+          assert.deepEqual(prepared.truncatedFields, []);
+          assert.ok(Buffer.byteLength(json) <= MAX_FIELD_BYTES);
+        }
+      }
+    }
+    assert.equal(fitsUncut("x".repeat(MAX_FIELD_BYTES / 3 + 1)), false);
   });
 });
