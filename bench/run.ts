@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     );
     console.log(`  load average at the start of this section: ${os.loadavg()[0]?.toFixed(1) ?? "?"}`);
     for (const kind of ["cg", "ci"] as const) {
-      const e2e = await measureEndToEnd(quick ? 20 * MB : 100 * MB, quick ? 3 : 5, kind);
+      const e2e = await measureEndToEnd(quick ? 20 * MB : 100 * MB, quick ? 5 : 7, kind);
       if (kind === "cg") batchEventsPerSec = e2e.connectorEventsPerSec;
       console.log(
         `  ${kind.toUpperCase()} ${SIEM_PATHS[kind].type}: ${e2e.lines} events (${e2e.uncompressedMB.toFixed(0)} MB uncompressed): ` +
