@@ -10,13 +10,12 @@ import type { SegmentItem } from "./segment";
  * A row item held as bytes until its request is in (issue 14). One object is the segment item, its
  * mapped record and its prepared row at once, and the row's JSON and the line it was read from sit in a
  * slab (off the JS heap): a waiting row costs the young generation one small object, not the ~70 of
- * a record, a row and their strings. `row`, `raw` (the line, for a dead-letter should Sentinel refuse
- * the row) and `sourcePosition` are rebuilt when read, which the upload path does not do.
+ * a record, a row and their strings. `row`, `eventId`, `raw` (the line, for a dead-letter should
+ * Sentinel refuse the row) and `sourcePosition` are rebuilt when read, which the upload path does not do.
  */
 export class HeldRow extends SlabRow implements SegmentItem {
   readonly kind = "row";
   readonly eventTime: number;
-  readonly eventId: string;
   readonly typedBy: readonly ColumnSpec[] | undefined;
 
   constructor(
@@ -29,7 +28,6 @@ export class HeldRow extends SlabRow implements SegmentItem {
   ) {
     super(placed.slab, placed.start, placed.bytes, truncatedFields);
     this.eventTime = mapped.eventTime;
-    this.eventId = mapped.eventId;
     this.typedBy = mapped.typedBy;
     this.lineBytes = placed.afterBytes;
   }
@@ -42,6 +40,11 @@ export class HeldRow extends SlabRow implements SegmentItem {
 
   get prepared(): this {
     return this;
+  }
+
+  /** Read from the row (the upload path does not ask): one string less held per waiting row. */
+  get eventId(): string {
+    return String(this.row["EventId"]);
   }
 
   get sourcePosition(): string {
