@@ -1,4 +1,4 @@
-import type { PreparedRow, ReadyRow } from "./limits";
+import type { ReadyRow } from "./limits";
 import type { SentinelRow } from "./streams";
 
 /** Bytes per slab: about one request's worth of rows. */
@@ -26,15 +26,6 @@ export interface Placed {
 export class RowSlabs {
   private slab: Buffer = Buffer.allocUnsafeSlow(SLAB_BYTES);
   private used = 0;
-
-  /** `prepared` with its JSON moved into a slab; a rejection is returned as it is. */
-  keep(prepared: PreparedRow): PreparedRow {
-    if (!prepared.ok) return prepared;
-    const { slab, start, bytes } = this.place(prepared.json, "");
-    if (bytes !== prepared.bytes)
-      throw new Error(`row JSON is ${bytes} bytes of UTF-8, sized as ${prepared.bytes}`);
-    return new SlabRow(slab, start, bytes, prepared.truncatedFields);
-  }
 
   /**
    * Writes `json` and then `after` into one slab, back to back; their UTF-8 sizes come from the write
